@@ -1,0 +1,163 @@
+package pickle
+
+import "strconv"
+
+// Protocol numbers.
+const (
+	// DefaultProtocol is the protocol Marshal and Encoder write unless told
+	// otherwise; it is CPython 3.8+'s default.
+	DefaultProtocol = 4
+	// HighestProtocol is the highest protocol this package reads and writes.
+	HighestProtocol = 5
+)
+
+// Default limits. Each can be changed with the option of the same name.
+const (
+	DefaultMaxDepth        = 10000   // nesting depth of containers and objects
+	DefaultMaxStringLen    = 1 << 31 // bytes in one str, bytes or bytearray
+	DefaultMaxContainerLen = 1 << 26 // items in one list, tuple, dict, set
+	DefaultMaxIntDigits    = 4300    // digits of a text integer (INT, LONG), as CPython
+	DefaultMaxMemo         = 1 << 24 // entries in the memo
+)
+
+// An Option configures Marshal, Unmarshal, UnmarshalFirst, NewEncoder or
+// NewDecoder. Every option may be passed to every entry point; each option's
+// documentation says which direction it affects, and the others ignore it.
+// An invalid value makes the call return an *OptionError.
+type Option interface {
+	apply(*config) error
+}
+
+// optionFunc adapts a function to Option.
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
+
+// config is the resolved set of options for one encode or decode.
+type config struct {
+	protocol int
+
+	maxDepth        int
+	maxStringLen    int64
+	maxContainerLen int64
+	maxIntDigits    int
+	maxMemo         int64
+	maxWork         int64 // 0: proportional to the input, see MaxWork
+}
+
+func defaultConfig() config {
+	return config{
+		protocol:        DefaultProtocol,
+		maxDepth:        DefaultMaxDepth,
+		maxStringLen:    DefaultMaxStringLen,
+		maxContainerLen: DefaultMaxContainerLen,
+		maxIntDigits:    DefaultMaxIntDigits,
+		maxMemo:         DefaultMaxMemo,
+	}
+}
+
+// newConfig applies opts over the defaults.
+func newConfig(opts []Option) (config, error) {
+	c := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o.apply(&c); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// Protocol sets the pickle protocol to write, 0 to HighestProtocol
+// (encoding). Decoding reads every protocol and ignores this option.
+func Protocol(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 0 || n > HighestProtocol {
+			return &OptionError{Option: "Protocol", Value: strconv.Itoa(n), Msg: "want 0 to " + strconv.Itoa(HighestProtocol)}
+		}
+		c.protocol = n
+		return nil
+	})
+}
+
+// MaxDepth limits how deeply containers and objects may nest (decoding and
+// encoding). Default DefaultMaxDepth.
+func MaxDepth(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 1 {
+			return positiveErr("MaxDepth", int64(n))
+		}
+		c.maxDepth = n
+		return nil
+	})
+}
+
+// MaxStringLen limits the length in bytes of one str, bytes or bytearray
+// (decoding). Default DefaultMaxStringLen.
+func MaxStringLen(n int64) Option {
+	return optionFunc(func(c *config) error {
+		if n < 0 {
+			return positiveErr("MaxStringLen", n)
+		}
+		c.maxStringLen = n
+		return nil
+	})
+}
+
+// MaxContainerLen limits the number of items of one list, tuple, dict or set
+// (decoding). Default DefaultMaxContainerLen.
+func MaxContainerLen(n int64) Option {
+	return optionFunc(func(c *config) error {
+		if n < 0 {
+			return positiveErr("MaxContainerLen", n)
+		}
+		c.maxContainerLen = n
+		return nil
+	})
+}
+
+// MaxIntDigits limits the digits of an integer written as text (the INT and
+// LONG opcodes of protocol 0), whose parsing is quadratic (decoding).
+// Default DefaultMaxIntDigits, the limit CPython applies.
+func MaxIntDigits(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 1 {
+			return positiveErr("MaxIntDigits", int64(n))
+		}
+		c.maxIntDigits = n
+		return nil
+	})
+}
+
+// MaxMemo limits the number of memo entries a pickle may create (decoding).
+// Default DefaultMaxMemo.
+func MaxMemo(n int64) Option {
+	return optionFunc(func(c *config) error {
+		if n < 0 {
+			return positiveErr("MaxMemo", n)
+		}
+		c.maxMemo = n
+		return nil
+	})
+}
+
+// MaxWork bounds the work of binding a decoded pickle to its Go target,
+// counted in values visited (decoding). A memo reference decoded into typed
+// Go values more than once is decoded again each time, so a small pickle of
+// nested references could otherwise ask for exponential work. By default the
+// budget is 16 visits per value in the pickle plus one million.
+func MaxWork(n int64) Option {
+	return optionFunc(func(c *config) error {
+		if n < 1 {
+			return positiveErr("MaxWork", n)
+		}
+		c.maxWork = n
+		return nil
+	})
+}
+
+func positiveErr(name string, n int64) error {
+	return &OptionError{Option: name, Value: strconv.FormatInt(n, 10), Msg: "must be positive"}
+}
