@@ -43,6 +43,10 @@ type config struct {
 	maxIntDigits    int
 	maxMemo         int64
 	maxWork         int64 // 0: proportional to the input, see MaxWork
+
+	fixImports  bool   // map Python 2 names (protocol < 3), see FixImports
+	keepUnknown bool   // keep unknown globals as inert values, see KeepUnknown
+	strEncoding string // how to decode Python 2 str (STRING opcodes), see Encoding
 }
 
 func defaultConfig() config {
@@ -53,6 +57,8 @@ func defaultConfig() config {
 		maxContainerLen: DefaultMaxContainerLen,
 		maxIntDigits:    DefaultMaxIntDigits,
 		maxMemo:         DefaultMaxMemo,
+		fixImports:      true,
+		strEncoding:     "ASCII",
 	}
 }
 
@@ -160,4 +166,28 @@ func MaxWork(n int64) Option {
 
 func positiveErr(name string, n int64) error {
 	return &OptionError{Option: name, Value: strconv.FormatInt(n, 10), Msg: "must be positive"}
+}
+
+// FixImports says whether Python 2 module and class names are translated,
+// as CPython's fix_imports does (both directions; default true). Decoding a
+// pickle of protocol 0 to 2 maps names such as __builtin__.set to
+// builtins.set; encoding at protocol 0 to 2 writes the Python 2 names, so
+// that Python 2 can read the result.
+func FixImports(on bool) Option {
+	return optionFunc(func(c *config) error {
+		c.fixImports = on
+		return nil
+	})
+}
+
+// KeepUnknown makes the decoder keep globals it does not know, and the
+// objects built from them, as inert Global and *Object values instead of
+// refusing them with a *GlobalError (decoding; default false). Nothing is
+// imported or called either way: this is the mode for inspecting an
+// untrusted pickle.
+func KeepUnknown(on bool) Option {
+	return optionFunc(func(c *config) error {
+		c.keepUnknown = on
+		return nil
+	})
 }
