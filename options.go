@@ -1,6 +1,9 @@
 package pickle
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Protocol numbers.
 const (
@@ -189,5 +192,21 @@ func KeepUnknown(on bool) Option {
 	return optionFunc(func(c *config) error {
 		c.keepUnknown = on
 		return nil
+	})
+}
+
+// Encoding says how the decoder turns Python 2 str values (the STRING,
+// BINSTRING and SHORT_BINSTRING opcodes) into Go values, as the encoding
+// argument of CPython's pickle.loads does (decoding; default "ASCII"):
+// "ASCII" and "UTF-8" give a string and refuse other bytes, "latin1" gives a
+// string of the same code points, "bytes" gives []byte.
+func Encoding(name string) Option {
+	return optionFunc(func(c *config) error {
+		switch strings.ToLower(name) {
+		case "ascii", "utf-8", "utf8", "bytes", "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1":
+			c.strEncoding = name
+			return nil
+		}
+		return &OptionError{Option: "Encoding", Value: strconv.Quote(name), Msg: `want "ASCII", "UTF-8", "latin1" or "bytes"`}
 	})
 }

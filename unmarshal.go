@@ -3,6 +3,7 @@ package pickle
 import (
 	"errors"
 	"io"
+	"iter"
 	"reflect"
 )
 
@@ -22,29 +23,90 @@ func (e *InvalidUnmarshalError) Error() string {
 	return "pickle: Unmarshal(nil " + e.Type.String() + ")"
 }
 
-// Unmarshal decodes the pickle in data into the value v points to. It is an
-// error (wrapping ErrTrailingData) if data holds anything after the pickle's
-// STOP opcode; use UnmarshalFirst to read one pickle of several.
+// Unmarshal decodes the pickle in data into the value v points to.
+//
+// Into an `any` it stores the generic model (see value.go and
+// docs/types.md); into typed Go values it binds directly: bools, integers
+// of every size (overflow is an error), floats, complex numbers, strings,
+// []byte and [N]byte from bytes, slices and arrays from lists, tuples and
+// sets, maps from dicts (and from sets into map[K]bool or map[K]struct{}),
+// structs from dicts by field name or `pickle` tag, pointers, *big.Int.
+//
+// It is an error (wrapping ErrTrailingData) if data holds anything after
+// the pickle's STOP opcode; use UnmarshalFirst to read one pickle of
+// several. Empty data gives an error wrapping ErrEmpty.
 func Unmarshal(data []byte, v any, opts ...Option) error {
-	return errors.New("pickle: decoder not implemented yet")
+	rest, err := UnmarshalFirst(data, v, opts...)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &SyntaxError{Msg: "trailing data after the STOP opcode", Offset: int64(len(data) - len(rest)), Err: ErrTrailingData}
+	}
+	return nil
 }
 
-// UnmarshalFirst decodes the first pickle in data into v and returns the
-// bytes that follow it.
+// UnmarshalFirst decodes the first pickle in data into the value v points
+// to and returns the bytes that follow it.
 func UnmarshalFirst(data []byte, v any, opts ...Option) (rest []byte, err error) {
-	return nil, errors.New("pickle: decoder not implemented yet")
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	target, err := checkTarget(v)
+	if err != nil {
+		return nil, err
+	}
+	m := newMachine(&cfg, data, 0, nil, 0)
+	root, err := m.run()
+	if err != nil {
+		if err == io.EOF {
+			return nil, &SyntaxError{Msg: "empty input", Offset: 0, Err: ErrEmpty}
+		}
+		return nil, err
+	}
+	if err := newBinder(m).bindRoot(root, target); err != nil {
+		return nil, err
+	}
+	return data[m.pos:], nil
+}
+
+// checkTarget returns the value a non-nil pointer points to.
+func checkTarget(v any) (reflect.Value, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return reflect.Value{}, &InvalidUnmarshalError{Type: reflect.TypeOf(v)}
+	}
+	return rv.Elem(), nil
+}
+
+// bindRoot binds the pickled object into target.
+func (b *binder) bindRoot(root int32, target reflect.Value) error {
+	if p, ok := target.Addr().Interface().(*any); ok {
+		x, err := b.anyValue(root)
+		if err != nil {
+			return err
+		}
+		*p = x
+		return nil
+	}
+	return b.bind(root, target, typeDecoder(target.Type()))
 }
 
 // A Decoder reads a sequence of pickles from an input stream, such as a file
-// written by repeated pickle.dump calls.
+// written by repeated pickle.dump calls or by an Encoder. It reads in bounded
+// chunks as it needs bytes, and may read past the pickle it returns; the
+// bytes it holds are used by the next Decode.
 type Decoder struct {
-	r   io.Reader
-	cfg config
-	err error
+	r      io.Reader
+	cfg    config
+	err    error  // a sticky error: an invalid option, or a failed read or pickle
+	buf    []byte // bytes read from r but not yet decoded
+	offset int64  // stream offset of buf[0]
 }
 
-// NewDecoder returns a decoder that reads from r. It reads only what it
-// needs, in bounded chunks. An invalid option is reported by Decode.
+// NewDecoder returns a decoder that reads from r. An invalid option is
+// reported by Decode.
 func NewDecoder(r io.Reader, opts ...Option) *Decoder {
 	cfg, err := newConfig(opts)
 	return &Decoder{r: r, cfg: cfg, err: err}
@@ -52,10 +114,77 @@ func NewDecoder(r io.Reader, opts ...Option) *Decoder {
 
 // Decode reads the next pickle from the stream into the value v points to.
 // At a clean end of the stream (no byte of a next pickle) it returns io.EOF;
-// a stream that ends inside a pickle gives an error wrapping ErrTruncated.
+// a stream that ends inside a pickle gives a *SyntaxError wrapping
+// ErrTruncated, whose Offset counts from the start of the stream. After an
+// error other than a type mismatch, every later call returns the same error.
 func (d *Decoder) Decode(v any) error {
 	if d.err != nil {
 		return d.err
 	}
-	return errors.New("pickle: decoder not implemented yet")
+	target, err := checkTarget(v)
+	if err != nil {
+		return err
+	}
+	m := newMachine(&d.cfg, d.buf, 0, d.r, d.offset)
+	root, err := m.run()
+	if err != nil {
+		if err == io.EOF {
+			d.buf = nil
+			return io.EOF
+		}
+		d.err = err
+		return err
+	}
+	d.offset += int64(m.pos)
+	d.buf = m.data[m.pos:]
+	return newBinder(m).bindRoot(root, target)
+}
+
+// More reports whether the stream holds at least one more byte, the start of
+// another pickle. It may block reading from the underlying reader.
+func (d *Decoder) More() bool {
+	if d.err != nil {
+		return false
+	}
+	if len(d.buf) > 0 {
+		return true
+	}
+	var one [1]byte
+	for {
+		n, err := d.r.Read(one[:])
+		if n > 0 {
+			d.buf = append(d.buf[:0], one[0])
+			return true
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				d.err = err
+			}
+			return false
+		}
+	}
+}
+
+// InputOffset returns the stream offset just past the last pickle decoded:
+// the number of bytes consumed so far, and where the next pickle starts.
+func (d *Decoder) InputOffset() int64 { return d.offset }
+
+// All iterates over the remaining pickles of the stream decoded into `any`,
+// stopping at the end of the stream or after the first error, which it
+// yields:
+//
+//	for v, err := range dec.All() { ... }
+func (d *Decoder) All() iter.Seq2[any, error] {
+	return func(yield func(any, error) bool) {
+		for {
+			var v any
+			err := d.Decode(&v)
+			if err == io.EOF {
+				return
+			}
+			if !yield(v, err) || err != nil {
+				return
+			}
+		}
+	}
 }

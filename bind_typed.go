@@ -1,0 +1,702 @@
+package pickle
+
+import (
+	"math"
+	"math/big"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// The second pass of decoding, for typed targets: the tape is bound straight
+// into Go values, without building the generic model first. A decodeFunc is
+// compiled once per Go type and cached, as encoding/json does.
+
+// decodeFunc binds node n (never a reference) into v, which is settable.
+type decodeFunc func(b *binder, n int32, v reflect.Value) error
+
+// typedKey identifies a shared node bound to a Go type.
+type typedKey struct {
+	n int32
+	t reflect.Type
+}
+
+// pathElem is one step of the Go path shown in errors.
+type pathElem struct {
+	field string // struct field name, or "" for an index or key
+	index int    // slice or array index, or -1
+	key   string // map key, rendered
+}
+
+var decoderCache sync.Map // reflect.Type -> decodeFunc
+
+// typeDecoder returns the compiled decoder for t. A recursive type gets a
+// placeholder while its decoder is being built, which waits for it.
+func typeDecoder(t reflect.Type) decodeFunc {
+	if f, ok := decoderCache.Load(t); ok {
+		return f.(decodeFunc)
+	}
+	var wg sync.WaitGroup
+	var f decodeFunc
+	wg.Add(1)
+	fi, loaded := decoderCache.LoadOrStore(t, decodeFunc(func(b *binder, n int32, v reflect.Value) error {
+		wg.Wait()
+		return f(b, n, v)
+	}))
+	if loaded {
+		return fi.(decodeFunc)
+	}
+	f = newTypeDecoder(t)
+	wg.Done()
+	decoderCache.Store(t, f)
+	return f
+}
+
+var (
+	bigIntType    = reflect.TypeOf(big.Int{})
+	tupleType     = reflect.TypeOf(Tuple(nil))
+	globalType    = reflect.TypeOf(Global{})
+	anyType       = reflect.TypeOf((*any)(nil)).Elem()
+	modelPtrTypes = map[reflect.Type]bool{
+		reflect.TypeOf((*List)(nil)):      true,
+		reflect.TypeOf((*Dict)(nil)):      true,
+		reflect.TypeOf((*Set)(nil)):       true,
+		reflect.TypeOf((*FrozenSet)(nil)): true,
+		reflect.TypeOf((*ByteArray)(nil)): true,
+		reflect.TypeOf((*Object)(nil)):    true,
+	}
+)
+
+func newTypeDecoder(t reflect.Type) decodeFunc {
+	switch {
+	case t == bigIntType:
+		return decodeBigInt
+	case t == tupleType || t == globalType || modelPtrTypes[t]:
+		return decodeModel
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return decodeBool
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return decodeInt
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return decodeUint
+	case reflect.Float32, reflect.Float64:
+		return decodeFloat
+	case reflect.Complex64, reflect.Complex128:
+		return decodeComplex
+	case reflect.String:
+		return decodeString
+	case reflect.Interface:
+		return decodeInterface
+	case reflect.Pointer:
+		return newPointerDecoder(t)
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return decodeByteSlice
+		}
+		return newSliceDecoder(t)
+	case reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return decodeByteArray
+		}
+		return newArrayDecoder(t)
+	case reflect.Map:
+		return newMapDecoder(t)
+	case reflect.Struct:
+		return newStructDecoder(t)
+	}
+	return func(b *binder, n int32, v reflect.Value) error {
+		return b.typeError(n, v.Type(), "Go type not supported")
+	}
+}
+
+// bind binds node n (resolving references) into v with decoder dec.
+func (b *binder) bind(n int32, v reflect.Value, dec decodeFunc) error {
+	n = b.m.resolve(n)
+	if err := b.enter(n); err != nil {
+		return err
+	}
+	err := dec(b, n, v)
+	b.leave()
+	return err
+}
+
+// --- errors and paths --------------------------------------------------------
+
+func (b *binder) typeError(n int32, t reflect.Type, msg string) error {
+	nd := &b.m.nodes[n]
+	return &UnmarshalTypeError{
+		PyType: b.m.kindName(n), GoType: t, Path: b.pathString(), Msg: msg,
+		Value: b.shortValue(n), Op: opName(nd.op), Offset: b.m.base + nd.off,
+	}
+}
+
+// shortValue renders a scalar node for an error message.
+func (b *binder) shortValue(n int32) string {
+	nd := &b.m.nodes[n]
+	switch nd.kind {
+	case nInt:
+		return strconv.FormatInt(nd.a, 10)
+	case nBig:
+		return clip(b.m.bigs[nd.a].String())
+	case nFloat:
+		return strconv.FormatFloat(bitsFloat(uint64(nd.a)), 'g', -1, 64)
+	case nStr:
+		return quote(string(b.m.payload(n)))
+	case nBool:
+		if nd.a != 0 {
+			return "True"
+		}
+		return "False"
+	}
+	return ""
+}
+
+func (b *binder) pathString() string {
+	var s strings.Builder
+	for _, p := range b.path {
+		switch {
+		case p.field != "":
+			s.WriteByte('.')
+			s.WriteString(p.field)
+		case p.index >= 0:
+			s.WriteByte('[')
+			s.WriteString(strconv.Itoa(p.index))
+			s.WriteByte(']')
+		default:
+			s.WriteByte('[')
+			s.WriteString(p.key)
+			s.WriteByte(']')
+		}
+	}
+	return s.String()
+}
+
+func (b *binder) pushIndex(i int)     { b.path = append(b.path, pathElem{index: i}) }
+func (b *binder) pushField(f string)  { b.path = append(b.path, pathElem{field: f, index: -1}) }
+func (b *binder) pushKey(k string)    { b.path = append(b.path, pathElem{key: k, index: -1}) }
+func (b *binder) popPath()            { b.path = b.path[:len(b.path)-1] }
+func (b *binder) setPathIndex(i int)  { b.path[len(b.path)-1].index = i }
+func (b *binder) nodeOf(n int32) node { return b.m.nodes[n] }
+
+// --- scalars -----------------------------------------------------------------
+
+func decodeBool(b *binder, n int32, v reflect.Value) error {
+	nd := &b.m.nodes[n]
+	if nd.kind != nBool {
+		return b.typeError(n, v.Type(), "")
+	}
+	v.SetBool(nd.a != 0)
+	return nil
+}
+
+func decodeInt(b *binder, n int32, v reflect.Value) error {
+	nd := &b.m.nodes[n]
+	switch nd.kind {
+	case nInt:
+		if v.OverflowInt(nd.a) {
+			return b.typeError(n, v.Type(), "value overflows "+v.Type().String())
+		}
+		v.SetInt(nd.a)
+		return nil
+	case nBig:
+		return b.typeError(n, v.Type(), "value overflows "+v.Type().String())
+	}
+	return b.typeError(n, v.Type(), "")
+}
+
+func decodeUint(b *binder, n int32, v reflect.Value) error {
+	nd := &b.m.nodes[n]
+	switch nd.kind {
+	case nInt:
+		if nd.a < 0 || v.OverflowUint(uint64(nd.a)) {
+			return b.typeError(n, v.Type(), "value overflows "+v.Type().String())
+		}
+		v.SetUint(uint64(nd.a))
+		return nil
+	case nBig:
+		x := b.m.bigs[nd.a]
+		if x.Sign() < 0 || !x.IsUint64() || v.OverflowUint(x.Uint64()) {
+			return b.typeError(n, v.Type(), "value overflows "+v.Type().String())
+		}
+		v.SetUint(x.Uint64())
+		return nil
+	}
+	return b.typeError(n, v.Type(), "")
+}
+
+func decodeFloat(b *binder, n int32, v reflect.Value) error {
+	f, ok := b.m.realValueOrNot(n)
+	if !ok {
+		return b.typeError(n, v.Type(), "")
+	}
+	if v.Kind() == reflect.Float32 && v.OverflowFloat(f) && !math.IsInf(f, 0) {
+		return b.typeError(n, v.Type(), "value overflows float32")
+	}
+	v.SetFloat(f)
+	return nil
+}
+
+// realValueOrNot is realValue without bools: a Python bool is no float.
+func (m *machine) realValueOrNot(n int32) (float64, bool) {
+	if m.nodes[n].kind == nBool {
+		return 0, false
+	}
+	return m.realValue(n)
+}
+
+func decodeComplex(b *binder, n int32, v reflect.Value) error {
+	nd := &b.m.nodes[n]
+	if nd.kind == nComplex {
+		v.SetComplex(complex(bitsFloat(uint64(nd.a)), bitsFloat(uint64(nd.b))))
+		return nil
+	}
+	f, ok := b.m.realValueOrNot(n)
+	if !ok {
+		return b.typeError(n, v.Type(), "")
+	}
+	v.SetComplex(complex(f, 0))
+	return nil
+}
+
+func decodeString(b *binder, n int32, v reflect.Value) error {
+	if b.m.nodes[n].kind != nStr {
+		return b.typeError(n, v.Type(), "")
+	}
+	v.SetString(string(b.m.payload(n)))
+	return nil
+}
+
+func decodeBigInt(b *binder, n int32, v reflect.Value) error {
+	x := v.Addr().Interface().(*big.Int)
+	switch nd := &b.m.nodes[n]; nd.kind {
+	case nInt:
+		x.SetInt64(nd.a)
+	case nBig:
+		x.Set(b.m.bigs[nd.a])
+	default:
+		return b.typeError(n, v.Type(), "")
+	}
+	return nil
+}
+
+func decodeByteSlice(b *binder, n int32, v reflect.Value) error {
+	switch b.m.nodes[n].kind {
+	case nBytes, nByteArray:
+		v.SetBytes(append(make([]byte, 0, b.m.nodes[n].b), b.m.payload(n)...))
+		return nil
+	case nNone:
+		v.SetZero()
+		return nil
+	case nList, nTuple:
+		return newSliceDecoder(v.Type())(b, n, v)
+	}
+	return b.typeError(n, v.Type(), "")
+}
+
+func decodeByteArray(b *binder, n int32, v reflect.Value) error {
+	switch b.m.nodes[n].kind {
+	case nBytes, nByteArray:
+		p := b.m.payload(n)
+		if len(p) != v.Len() {
+			return b.typeError(n, v.Type(), "length "+strconv.Itoa(len(p))+" does not fit "+v.Type().String())
+		}
+		reflect.Copy(v, reflect.ValueOf(p))
+		return nil
+	case nList, nTuple:
+		return newArrayDecoder(v.Type())(b, n, v)
+	}
+	return b.typeError(n, v.Type(), "")
+}
+
+// decodeModel decodes into a model type (Tuple, Global, *List, ...).
+func decodeModel(b *binder, n int32, v reflect.Value) error {
+	if b.m.nodes[n].kind == nNone && v.Kind() == reflect.Pointer {
+		v.SetZero()
+		return nil
+	}
+	x, err := b.anyValue(n)
+	if err != nil {
+		return err
+	}
+	rx := reflect.ValueOf(x)
+	if !rx.IsValid() || !rx.Type().AssignableTo(v.Type()) {
+		return b.typeError(n, v.Type(), "")
+	}
+	v.Set(rx)
+	return nil
+}
+
+// decodeInterface decodes into an interface: the model value for an empty
+// interface, or into the pointer a non-empty one already holds.
+func decodeInterface(b *binder, n int32, v reflect.Value) error {
+	if v.NumMethod() > 0 {
+		if v.IsNil() || v.Elem().Kind() != reflect.Pointer || v.Elem().IsNil() {
+			return b.typeError(n, v.Type(), "cannot decode into a nil non-empty interface")
+		}
+		e := v.Elem()
+		return typeDecoder(e.Type().Elem())(b, n, e.Elem())
+	}
+	x, err := b.anyValue(n)
+	if err != nil {
+		return err
+	}
+	if x == nil {
+		v.SetZero()
+		return nil
+	}
+	v.Set(reflect.ValueOf(x))
+	return nil
+}
+
+// --- pointers ----------------------------------------------------------------
+
+func newPointerDecoder(t reflect.Type) decodeFunc {
+	elem := typeDecoder(t.Elem())
+	return func(b *binder, n int32, v reflect.Value) error {
+		nd := &b.m.nodes[n]
+		if nd.kind == nNone {
+			v.SetZero()
+			return nil
+		}
+		shared := nd.flags&flagShared != 0
+		key := typedKey{n, t}
+		if shared {
+			if p, ok := b.typed[key]; ok {
+				v.Set(p)
+				return nil
+			}
+		}
+		if v.IsNil() || shared {
+			v.Set(reflect.New(t.Elem()))
+		}
+		if shared {
+			b.cacheTyped(key, v)
+		}
+		return elem(b, n, v.Elem())
+	}
+}
+
+func (b *binder) cacheTyped(k typedKey, v reflect.Value) {
+	if b.typed == nil {
+		b.typed = map[typedKey]reflect.Value{}
+	}
+	b.typed[k] = v
+}
+
+// guardCycle refuses a shared node that is reached again while it is being
+// bound by value (a struct or array can't contain itself).
+func (b *binder) guardCycle(n int32, t reflect.Type) (func(), error) {
+	if b.m.nodes[n].flags&flagShared == 0 {
+		return func() {}, nil
+	}
+	k := typedKey{n, t}
+	if b.inProgress[k] {
+		return nil, b.typeError(n, t, "the value contains itself; use pointers to decode cycles")
+	}
+	if b.inProgress == nil {
+		b.inProgress = map[typedKey]bool{}
+	}
+	b.inProgress[k] = true
+	return func() { delete(b.inProgress, k) }, nil
+}
+
+// --- sequences ---------------------------------------------------------------
+
+// seqItems returns the item nodes of a list, tuple, set or frozenset node.
+func (b *binder) seqItems(n int32) ([]int32, bool) {
+	switch b.m.nodes[n].kind {
+	case nList, nTuple:
+		return b.m.children(n), true
+	case nSet, nFrozenSet:
+		return b.members(n), true
+	}
+	return nil, false
+}
+
+func newSliceDecoder(t reflect.Type) decodeFunc {
+	elem := typeDecoder(t.Elem())
+	return func(b *binder, n int32, v reflect.Value) error {
+		if b.m.nodes[n].kind == nNone {
+			v.SetZero()
+			return nil
+		}
+		items, ok := b.seqItems(n)
+		if !ok {
+			return b.typeError(n, t, "")
+		}
+		key := typedKey{n, t}
+		shared := b.m.nodes[n].flags&flagShared != 0
+		if shared {
+			if s, ok := b.typed[key]; ok {
+				v.Set(s)
+				return nil
+			}
+		}
+		s := reflect.MakeSlice(t, len(items), len(items))
+		v.Set(s)
+		if shared {
+			b.cacheTyped(key, s)
+		}
+		b.pushIndex(0)
+		defer b.popPath()
+		for i, c := range items {
+			b.setPathIndex(i)
+			if err := b.bind(c, s.Index(i), elem); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func newArrayDecoder(t reflect.Type) decodeFunc {
+	elem := typeDecoder(t.Elem())
+	return func(b *binder, n int32, v reflect.Value) error {
+		items, ok := b.seqItems(n)
+		if !ok {
+			return b.typeError(n, t, "")
+		}
+		if len(items) != t.Len() {
+			return b.typeError(n, t, "length "+strconv.Itoa(len(items))+" does not fit "+t.String())
+		}
+		done, err := b.guardCycle(n, t)
+		if err != nil {
+			return err
+		}
+		defer done()
+		b.pushIndex(0)
+		defer b.popPath()
+		for i, c := range items {
+			b.setPathIndex(i)
+			if err := b.bind(c, v.Index(i), elem); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// --- maps --------------------------------------------------------------------
+
+func newMapDecoder(t reflect.Type) decodeFunc {
+	keyDec := typeDecoder(t.Key())
+	elemDec := typeDecoder(t.Elem())
+	isSetLike := t.Elem().Kind() == reflect.Bool || t.Elem().Kind() == reflect.Struct && t.Elem().NumField() == 0
+	return func(b *binder, n int32, v reflect.Value) error {
+		nd := &b.m.nodes[n]
+		switch {
+		case nd.kind == nNone:
+			v.SetZero()
+			return nil
+		case nd.kind == nDict:
+		case (nd.kind == nSet || nd.kind == nFrozenSet) && isSetLike:
+		default:
+			return b.typeError(n, t, "")
+		}
+		key := typedKey{n, t}
+		shared := nd.flags&flagShared != 0
+		if shared {
+			if mv, ok := b.typed[key]; ok {
+				v.Set(mv)
+				return nil
+			}
+		}
+		if v.IsNil() || shared {
+			v.Set(reflect.MakeMapWithSize(t, int(nd.count)))
+		}
+		if shared {
+			b.cacheTyped(key, v)
+		}
+		if nd.kind != nDict {
+			return b.fillMapFromSet(n, v, keyDec)
+		}
+		kv := reflect.New(t.Key()).Elem()
+		ev := reflect.New(t.Elem()).Elem()
+		b.pushKey("")
+		defer b.popPath()
+		for k := nd.first; k >= 0; {
+			val := b.m.nodes[k].next
+			kv.SetZero()
+			if err := b.bindMapKey(k, kv, keyDec); err != nil {
+				return err
+			}
+			b.path[len(b.path)-1].key = b.keyLabel(k)
+			ev.SetZero()
+			if err := b.bind(val, ev, elemDec); err != nil {
+				return err
+			}
+			v.SetMapIndex(kv, ev)
+			k = b.m.nodes[val].next
+		}
+		return nil
+	}
+}
+
+// bindMapKey binds a key node into kv and checks that Go can use it as a
+// map key (a Python tuple decoded into `any` cannot be one).
+func (b *binder) bindMapKey(k int32, kv reflect.Value, dec decodeFunc) error {
+	if err := b.bind(k, kv, dec); err != nil {
+		return err
+	}
+	if kv.Kind() == reflect.Interface && !kv.IsNil() && !kv.Elem().Comparable() {
+		return b.typeError(b.m.resolve(k), kv.Type(), "a "+b.m.kindName(k)+" key cannot be a Go map key of type any; decode into *pickle.Dict or a typed key")
+	}
+	return nil
+}
+
+func (b *binder) fillMapFromSet(n int32, v reflect.Value, keyDec decodeFunc) error {
+	t := v.Type()
+	kv := reflect.New(t.Key()).Elem()
+	present := reflect.New(t.Elem()).Elem()
+	if present.Kind() == reflect.Bool {
+		present.SetBool(true)
+	}
+	for _, c := range b.members(n) {
+		kv.SetZero()
+		if err := b.bindMapKey(c, kv, keyDec); err != nil {
+			return err
+		}
+		v.SetMapIndex(kv, present)
+	}
+	return nil
+}
+
+// keyLabel renders a key node for a Go path: a quoted string or a number.
+func (b *binder) keyLabel(k int32) string {
+	k = b.m.resolve(k)
+	if s := b.shortValue(k); s != "" {
+		return s
+	}
+	return b.m.kindName(k)
+}
+
+// --- structs -----------------------------------------------------------------
+
+func newStructDecoder(t reflect.Type) decodeFunc {
+	info, err := cachedStructInfo(t)
+	if err != nil {
+		return func(*binder, int32, reflect.Value) error { return err }
+	}
+	decs := make([]decodeFunc, len(info.fields))
+	for i := range info.fields {
+		decs[i] = typeDecoder(info.fields[i].typ)
+	}
+	var inlineDec decodeFunc
+	if info.inline != nil && info.inline.typ.Kind() == reflect.Map {
+		inlineDec = typeDecoder(info.inline.typ.Elem())
+	}
+	return func(b *binder, n int32, v reflect.Value) error {
+		dict, ok := b.stateDict(n)
+		if !ok {
+			return b.typeError(n, t, "")
+		}
+		done, err := b.guardCycle(n, t)
+		if err != nil {
+			return err
+		}
+		defer done()
+		for k := b.m.nodes[dict].first; k >= 0; {
+			val := b.m.nodes[k].next
+			if err := b.bindField(t, info, decs, inlineDec, k, val, v); err != nil {
+				return err
+			}
+			k = b.m.nodes[val].next
+		}
+		return nil
+	}
+}
+
+// stateDict returns the dict node whose items fill a struct: the node itself
+// if it is a dict, or an object's dict state.
+func (b *binder) stateDict(n int32) (int32, bool) {
+	nd := &b.m.nodes[n]
+	switch nd.kind {
+	case nDict:
+		return n, true
+	case nObject:
+		on := &b.m.objects[nd.a]
+		if len(on.states) == 0 {
+			return -1, false
+		}
+		s := b.m.resolve(on.states[len(on.states)-1])
+		if b.m.nodes[s].kind == nDict {
+			return s, true
+		}
+	}
+	return -1, false
+}
+
+// bindField binds one key/value pair of a dict into the struct v.
+func (b *binder) bindField(t reflect.Type, info *structInfo, decs []decodeFunc, inlineDec decodeFunc, k, val int32, v reflect.Value) error {
+	kn := b.m.resolve(k)
+	if b.m.nodes[kn].kind != nStr {
+		return b.typeError(kn, t, "a "+b.m.kindName(kn)+" key cannot name a field")
+	}
+	name := b.m.payload(kn)
+	i, ok := info.byName[string(name)]
+	if !ok {
+		if info.inline != nil {
+			return b.bindInline(info.inline, inlineDec, string(name), val, v)
+		}
+		return nil
+	}
+	f := &info.fields[i]
+	fv, err := fieldByIndexAlloc(v, f.index)
+	if err != nil {
+		return b.typeError(kn, t, err.Error())
+	}
+	b.pushField(f.name)
+	err = b.bind(val, fv, decs[i])
+	b.popPath()
+	return err
+}
+
+// bindInline stores an unknown key in the struct's catch-all field.
+func (b *binder) bindInline(f *field, elemDec decodeFunc, name string, val int32, v reflect.Value) error {
+	fv, err := fieldByIndexAlloc(v, f.index)
+	if err != nil {
+		return err
+	}
+	b.pushField(name)
+	defer b.popPath()
+	if f.typ == dictPtrType {
+		if fv.IsNil() {
+			fv.Set(reflect.ValueOf(NewDict()))
+		}
+		x, err := b.anyValue(val)
+		if err != nil {
+			return err
+		}
+		return fv.Interface().(*Dict).Set(name, x)
+	}
+	if fv.IsNil() {
+		fv.Set(reflect.MakeMap(f.typ))
+	}
+	ev := reflect.New(f.typ.Elem()).Elem()
+	if err := b.bind(val, ev, elemDec); err != nil {
+		return err
+	}
+	fv.SetMapIndex(reflect.ValueOf(name).Convert(f.typ.Key()), ev)
+	return nil
+}
+
+// fieldByIndexAlloc returns the field at index, allocating nil embedded
+// struct pointers on the way.
+func fieldByIndexAlloc(v reflect.Value, index []int) (reflect.Value, error) {
+	for i, x := range index {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				if !v.CanSet() {
+					return reflect.Value{}, errorString("cannot set embedded pointer to unexported struct " + v.Type().Elem().String())
+				}
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v, nil
+}

@@ -1,0 +1,463 @@
+package pickle
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// The resolver is the one place where globals and the opcodes that call them
+// (REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ) and BUILD are decided. Decoding never
+// imports or calls anything: a global is accepted only if the resolver knows
+// it, and a call is either one of the built-in constructors below, which the
+// machine replaces by the value it would make, or an object node that the
+// binder turns into a Go value (a bound Go type, or an inert *Object with
+// KeepUnknown). Everything else is refused with a *GlobalError naming the
+// module, the name, the opcode and the offset.
+
+// builtinCtor identifies a constructor the machine evaluates itself.
+type builtinCtor uint8
+
+const (
+	ctorNone      builtinCtor = iota
+	ctorSet                   // builtins.set(iterable)
+	ctorFrozenSet             // builtins.frozenset(iterable)
+	ctorByteArray             // builtins.bytearray(bytes) or (str, encoding)
+	ctorBytes                 // builtins.bytes() (CPython's empty bytes below protocol 3)
+	ctorComplex               // builtins.complex(real, imag)
+	ctorEncode                // _codecs.encode(str, encoding): bytes below protocol 3
+)
+
+// resolver knows which globals a pickle may name.
+type resolver struct {
+	builtins map[Global]builtinCtor
+}
+
+// builtinResolver knows the safe built-in constructors only.
+var builtinResolver = &resolver{builtins: map[Global]builtinCtor{
+	{"builtins", "set"}:       ctorSet,
+	{"builtins", "frozenset"}: ctorFrozenSet,
+	{"builtins", "bytearray"}: ctorByteArray,
+	{"builtins", "bytes"}:     ctorBytes,
+	{"builtins", "complex"}:   ctorComplex,
+	{"_codecs", "encode"}:     ctorEncode,
+}}
+
+// allowed reports whether a pickle may name g.
+func (r *resolver) allowed(g Global) bool {
+	_, ok := r.builtins[g]
+	return ok
+}
+
+// findClass maps a Python 2 name when the pickle's protocol is below 3 (as
+// CPython's find_class does), checks it and pushes a global node.
+func (m *machine) findClass(module, name string) error {
+	if m.proto < 3 && m.cfg.fixImports {
+		if mapped, ok := nameMapping[[2]string{module, name}]; ok {
+			module, name = mapped[0], mapped[1]
+		} else if mod, ok := importMapping[module]; ok {
+			module = mod
+		}
+	}
+	g := Global{Module: module, Name: name}
+	if !m.res.allowed(g) && !m.cfg.keepUnknown {
+		return &GlobalError{Module: module, Name: name, Op: opName(m.op), Offset: m.offset()}
+	}
+	n := m.newNode(nGlobal)
+	m.nodes[n].a = int64(len(m.globals))
+	m.globals = append(m.globals, g)
+	m.push(n)
+	return nil
+}
+
+// readNameLine reads one line of GLOBAL or INST: UTF-8 text.
+func (m *machine) readNameLine() (string, error) {
+	line, err := m.readLine(min(m.cfg.maxStringLen, 1<<16), "MaxStringLen")
+	if err != nil {
+		return "", err
+	}
+	if !utf8.Valid(line) {
+		return "", m.syntaxError("invalid UTF-8 in a global's name")
+	}
+	return string(line), nil
+}
+
+func (m *machine) loadGlobal() error {
+	module, err := m.readNameLine()
+	if err != nil {
+		return err
+	}
+	name, err := m.readNameLine()
+	if err != nil {
+		return err
+	}
+	return m.findClass(module, name)
+}
+
+func (m *machine) loadStackGlobal() error {
+	nameNode, err := m.pop()
+	if err != nil {
+		return err
+	}
+	modNode, err := m.pop()
+	if err != nil {
+		return err
+	}
+	name, ok1 := m.textOf(nameNode)
+	module, ok2 := m.textOf(modNode)
+	if !ok1 || !ok2 {
+		return m.syntaxError("STACK_GLOBAL requires str module and name")
+	}
+	return m.findClass(module, name)
+}
+
+// textOf returns the text of a str node.
+func (m *machine) textOf(n int32) (string, bool) {
+	n = m.resolve(n)
+	if m.nodes[n].kind != nStr {
+		return "", false
+	}
+	return string(m.payload(n)), true
+}
+
+// payload returns the bytes of a str, bytes or bytearray node.
+func (m *machine) payload(n int32) []byte {
+	nd := &m.nodes[n]
+	if nd.flags&flagSide != 0 {
+		return m.side[nd.a : nd.a+nd.b]
+	}
+	return m.data[nd.a : nd.a+nd.b]
+}
+
+// --- calls -------------------------------------------------------------------
+
+func (m *machine) loadReduce() error {
+	args, err := m.pop()
+	if err != nil {
+		return err
+	}
+	callable, err := m.peek()
+	if err != nil {
+		return err
+	}
+	if m.nodes[m.resolve(args)].kind != nTuple {
+		return m.syntaxError("REDUCE arguments must be a tuple, not " + m.kindName(args))
+	}
+	if g, ok := m.globalOf(callable); ok {
+		if ctor := m.res.builtins[g]; ctor != ctorNone {
+			n, err := m.construct(ctor, g, m.children(m.resolve(args)))
+			if err != nil {
+				return err
+			}
+			m.stack[len(m.stack)-1] = n
+			return nil
+		}
+	}
+	return m.replaceWithObject(callable, args, -1)
+}
+
+func (m *machine) loadNewobj() error {
+	args, err := m.pop()
+	if err != nil {
+		return err
+	}
+	cls, err := m.peek()
+	if err != nil {
+		return err
+	}
+	if m.nodes[m.resolve(args)].kind != nTuple {
+		return m.syntaxError("NEWOBJ arguments must be a tuple, not " + m.kindName(args))
+	}
+	return m.replaceWithObject(cls, args, -1)
+}
+
+func (m *machine) loadNewobjEx() error {
+	kwargs, err := m.pop()
+	if err != nil {
+		return err
+	}
+	args, err := m.pop()
+	if err != nil {
+		return err
+	}
+	cls, err := m.peek()
+	if err != nil {
+		return err
+	}
+	if m.nodes[m.resolve(args)].kind != nTuple {
+		return m.syntaxError("NEWOBJ_EX arguments must be a tuple, not " + m.kindName(args))
+	}
+	if m.nodes[m.resolve(kwargs)].kind != nDict {
+		return m.syntaxError("NEWOBJ_EX keyword arguments must be a dict, not " + m.kindName(kwargs))
+	}
+	return m.replaceWithObject(cls, args, kwargs)
+}
+
+func (m *machine) loadInst() error {
+	module, err := m.readNameLine()
+	if err != nil {
+		return err
+	}
+	name, err := m.readNameLine()
+	if err != nil {
+		return err
+	}
+	items, err := m.popMark()
+	if err != nil {
+		return err
+	}
+	args := m.newNode(nTuple)
+	if err := m.linkAll(args, items); err != nil {
+		return err
+	}
+	if err := m.findClass(module, name); err != nil {
+		return err
+	}
+	return m.replaceWithObject(m.stack[len(m.stack)-1], args, -1)
+}
+
+func (m *machine) loadObj() error {
+	items, err := m.popMark()
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return m.stackUnderflow()
+	}
+	cls := items[0]
+	args := m.newNode(nTuple)
+	if err := m.linkAll(args, items[1:]); err != nil {
+		return err
+	}
+	m.push(cls)
+	return m.replaceWithObject(cls, args, -1)
+}
+
+// replaceWithObject replaces the callable on top of the stack by an object
+// node built by calling it. Only globals the resolver allowed can get here
+// in strict mode, and none of them is built in: those are bound later by
+// the binder (or kept inert with KeepUnknown).
+func (m *machine) replaceWithObject(callable, args, kwargs int32) error {
+	g, isGlobal := m.globalOf(callable)
+	if !m.cfg.keepUnknown {
+		if !isGlobal {
+			return m.syntaxError(m.op2name() + " calls a " + m.kindName(callable) + ", not a class or function")
+		}
+		return &GlobalError{Module: g.Module, Name: g.Name, Msg: "cannot be called with " + m.op2name(), Op: opName(m.op), Offset: m.offset()}
+	}
+	n := m.newNode(nObject)
+	m.nodes[n].a = int64(len(m.objects))
+	obj := objectNode{callable: m.ref(callable), build: m.op, args: m.ref(args), kwargs: -1}
+	m.markHeld(obj.callable)
+	m.markHeld(obj.args)
+	if kwargs >= 0 {
+		obj.kwargs = m.ref(kwargs)
+		m.markHeld(obj.kwargs)
+	}
+	m.objects = append(m.objects, obj)
+	m.stack[len(m.stack)-1] = n
+	return nil
+}
+
+// markHeld records that node n is referred to by an object node.
+func (m *machine) markHeld(n int32) {
+	m.nodes[n].flags |= flagLinked
+}
+
+// loadBuild runs BUILD: state goes to an object; on anything else only an
+// empty state is accepted (Python would set attributes it cannot have).
+func (m *machine) loadBuild() error {
+	state, err := m.pop()
+	if err != nil {
+		return err
+	}
+	inst, err := m.peek()
+	if err != nil {
+		return err
+	}
+	target := m.resolve(inst)
+	if m.nodes[target].kind == nObject {
+		o := &m.objects[m.nodes[target].a]
+		s := m.ref(state)
+		m.markHeld(s)
+		o.states = append(o.states, s)
+		return nil
+	}
+	if m.emptyState(state) {
+		return nil
+	}
+	return m.syntaxError("BUILD on a " + m.kindName(inst) + ", which cannot take state")
+}
+
+// emptyState reports whether BUILD with this state changes nothing: None, an
+// empty dict, or a (dict, slots) pair of those.
+func (m *machine) emptyState(n int32) bool {
+	nd := &m.nodes[m.resolve(n)]
+	switch nd.kind {
+	case nNone:
+		return true
+	case nDict:
+		return nd.count == 0
+	case nTuple:
+		if nd.count != 2 {
+			return false
+		}
+		return m.emptyState(nd.first) && m.emptyState(m.nodes[nd.first].next)
+	}
+	return false
+}
+
+// --- built-in constructors ---------------------------------------------------
+
+// construct evaluates a built-in constructor on its argument nodes and
+// returns the node of the result.
+func (m *machine) construct(ctor builtinCtor, g Global, args []int32) (int32, error) {
+	bad := func() (int32, error) {
+		return -1, &GlobalError{Module: g.Module, Name: g.Name, Msg: "called with unsupported arguments " + m.describeArgs(args), Op: opName(m.op), Offset: m.offset()}
+	}
+	for i := range args {
+		args[i] = m.resolve(args[i])
+	}
+	switch ctor {
+	case ctorSet, ctorFrozenSet:
+		k := nSet
+		if ctor == ctorFrozenSet {
+			k = nFrozenSet
+		}
+		n := m.newNode(k)
+		if len(args) == 0 {
+			return n, nil
+		}
+		if len(args) != 1 {
+			return bad()
+		}
+		src := args[0]
+		switch m.nodes[src].kind {
+		case nList, nTuple, nSet, nFrozenSet:
+		default:
+			return bad()
+		}
+		count := int64(m.nodes[src].count)
+		if m.nodes[src].flags&flagFrom != 0 {
+			src, count = int32(m.nodes[src].a), m.nodes[src].b
+		}
+		nd := &m.nodes[n]
+		nd.flags |= flagFrom
+		nd.a, nd.b = int64(src), count
+		nd.count = int32(count)
+		m.nodes[src].flags |= flagShared
+		return n, nil
+	case ctorComplex:
+		var parts [2]float64
+		if len(args) > 2 {
+			return bad()
+		}
+		for i, a := range args {
+			f, ok := m.realValue(a)
+			if !ok {
+				return bad()
+			}
+			parts[i] = f
+		}
+		n := m.newNode(nComplex)
+		m.nodes[n].a, m.nodes[n].b = int64(floatBits(parts[0])), int64(floatBits(parts[1]))
+		return n, nil
+	case ctorBytes, ctorByteArray, ctorEncode:
+		k := nBytes
+		if ctor == ctorByteArray {
+			k = nByteArray
+		}
+		if len(args) == 0 && ctor != ctorEncode {
+			return m.newSpanNode(k, 0, 0, flagSide), nil
+		}
+		if len(args) == 1 && ctor != ctorEncode {
+			src := &m.nodes[args[0]]
+			if src.kind != nBytes && src.kind != nByteArray {
+				return bad()
+			}
+			return m.newSpanNode(k, src.a, src.b, src.flags&flagSide), nil
+		}
+		if len(args) > 2 || m.nodes[args[0]].kind != nStr {
+			return bad()
+		}
+		enc := "utf-8"
+		if len(args) == 2 {
+			e, ok := m.textOf(args[1])
+			if !ok {
+				return bad()
+			}
+			enc = e
+		}
+		b, err := encodeText(m.payload(args[0]), enc)
+		if err != nil {
+			return -1, &GlobalError{Module: g.Module, Name: g.Name, Msg: "called with " + err.Error(), Op: opName(m.op), Offset: m.offset()}
+		}
+		at := len(m.side)
+		m.side = append(m.side, b...)
+		return m.newSpanNode(k, int64(at), int64(len(b)), flagSide), nil
+	}
+	return bad()
+}
+
+func (m *machine) newSpanNode(k nodeKind, at, n int64, flags uint8) int32 {
+	i := m.newNode(k)
+	m.nodes[i].a, m.nodes[i].b, m.nodes[i].flags = at, n, flags
+	return i
+}
+
+// realValue returns the value of an int or float node as float64.
+func (m *machine) realValue(n int32) (float64, bool) {
+	nd := &m.nodes[n]
+	switch nd.kind {
+	case nInt:
+		return float64(nd.a), true
+	case nBool:
+		return float64(nd.a), true
+	case nFloat:
+		return bitsFloat(uint64(nd.a)), true
+	case nBig:
+		f, _ := new(bigFloat).SetInt(m.bigs[nd.a]).Float64()
+		return f, true
+	}
+	return 0, false
+}
+
+// encodeText encodes text (WTF-8) with a codec Go can do without tables.
+func encodeText(text []byte, enc string) ([]byte, error) {
+	switch strings.ToLower(strings.ReplaceAll(enc, "_", "-")) {
+	case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1":
+		out := make([]byte, 0, len(text))
+		for _, r := range string(text) {
+			if r > 0xFF {
+				return nil, errorString("text that is not Latin-1")
+			}
+			out = append(out, byte(r))
+		}
+		return out, nil
+	case "utf-8", "utf8":
+		if !utf8.Valid(text) {
+			return nil, errorString("text with surrogates for UTF-8")
+		}
+		return append([]byte(nil), text...), nil
+	case "ascii":
+		for _, c := range text {
+			if c >= utf8.RuneSelf {
+				return nil, errorString("text that is not ASCII")
+			}
+		}
+		return append([]byte(nil), text...), nil
+	}
+	return nil, errorString("encoding " + quote(enc) + ", which is not supported")
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// describeArgs renders argument kinds for an error message.
+func (m *machine) describeArgs(args []int32) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = m.kindName(a)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
