@@ -79,12 +79,12 @@ type machine struct {
 	cfg *config
 	res *resolver
 
-	data  []byte    // the input read so far (the pickle starts at data[start])
-	start int       // where this pickle starts in data
-	pos   int       // read position in data
-	src   io.Reader // more input, or nil when data is all there is
-	base  int64     // stream offset of data[0], for error messages
-	srcErr error    // a read error other than io.EOF from src
+	data   []byte    // the input read so far (the pickle starts at data[start])
+	start  int       // where this pickle starts in data
+	pos    int       // read position in data
+	src    io.Reader // more input, or nil when data is all there is
+	base   int64     // stream offset of data[0], for error messages
+	srcErr error     // a read error other than io.EOF from src
 
 	frameEnd int // end of the current frame in data, or -1
 
