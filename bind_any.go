@@ -120,9 +120,7 @@ func (b *binder) anyValue(n int32) (any, error) {
 		}
 		return b.remember(n, isShared, f), nil
 	case nObject:
-		o := &Object{}
-		b.remember(n, isShared, o)
-		return o, b.fillObject(n, o)
+		return b.anyObject(n, isShared)
 	}
 	return nil, b.syntaxAt(n, "unexpected node", nil)
 }
