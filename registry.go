@@ -23,9 +23,9 @@ type Registry struct {
 type classForm uint8
 
 const (
-	formObject    classForm = iota // NEWOBJ (or copyreg._reconstructor) + BUILD with a dict of fields
-	formNamedTuple                 // NEWOBJ with the fields as positional arguments
-	formValue                      // REDUCE class(value): enum members
+	formObject     classForm = iota // NEWOBJ (or copyreg._reconstructor) + BUILD with a dict of fields
+	formNamedTuple                  // NEWOBJ with the fields as positional arguments
+	formValue                       // REDUCE class(value): enum members
 )
 
 // classBinding is one Go type bound to one Python class.
