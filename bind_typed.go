@@ -643,7 +643,11 @@ func (b *binder) bindField(sd *structDecoder, k, val int32, v reflect.Value) err
 		return b.typeError(kn, t, "a "+b.m.kindName(kn)+" key cannot name a field")
 	}
 	name := b.m.payload(kn)
-	i, ok := info.byName[string(name)]
+	byName := info.byName
+	if b.cfg.nameTransform != nil {
+		byName = info.withTransform(b.cfg.nameTransformKey, b.cfg.nameTransform).byName
+	}
+	i, ok := byName[string(name)]
 	if !ok {
 		if info.inline != nil {
 			return b.bindInline(info.inline, sd.inlineDec, string(name), val, v)

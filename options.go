@@ -1,6 +1,7 @@
 package pickle
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -231,6 +232,23 @@ func Encoding(name string) Option {
 func DisallowUnknownFields() Option {
 	return optionFunc(func(c *config) error {
 		c.disallowUnknown = true
+		return nil
+	})
+}
+
+// NameTransform sets the Python name of struct fields that have no name in
+// their `pickle` tag (both directions; default: the Go field name as is).
+// SnakeCase is the usual choice for Python attributes. fn must be a plain
+// function: it is cached by its code pointer, so two closures of one
+// function literal count as the same transform.
+func NameTransform(fn func(goName string) string) Option {
+	return optionFunc(func(c *config) error {
+		if fn == nil {
+			c.nameTransform, c.nameTransformKey = nil, 0
+			return nil
+		}
+		c.nameTransform = fn
+		c.nameTransformKey = reflect.ValueOf(fn).Pointer()
 		return nil
 	})
 }

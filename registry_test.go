@@ -288,3 +288,20 @@ func TestDisallowUnknownFields(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestSnakeCaseAndNameTransform(t *testing.T) {
+	for in, want := range map[string]string{"UserID": "user_id", "HTTPServer": "http_server", "Name": "name", "A": "a", "createdAt2": "created_at2", "X1Y": "x1_y"} {
+		if got := SnakeCase(in); got != want {
+			t.Errorf("SnakeCase(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var v struct {
+		UserID   int
+		FullName string `pickle:"FullName"`
+	}
+	// {'user_id': 7, 'FullName': 'x'} at protocol 4
+	data := []byte("\x80\x04}(\x8c\x07user_id\x94K\x07\x8c\x08FullName\x94\x8c\x01x\x94u.")
+	if err := Unmarshal(data, &v, NameTransform(SnakeCase)); err != nil || v.UserID != 7 || v.FullName != "x" {
+		t.Errorf("got %+v %v", v, err)
+	}
+}
