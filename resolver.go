@@ -55,7 +55,7 @@ var baseGlobals = map[Global]bool{
 // allowed reports whether a pickle may name g: a built-in constructor, a
 // base class, or a class or function of the registry.
 func (r *resolver) allowed(g Global, reg *Registry) bool {
-	if _, ok := r.builtins[g]; ok || baseGlobals[g] {
+	if _, ok := r.builtins[g]; ok || baseGlobals[g] || stdlibTypes[g] != nil {
 		return true
 	}
 	return reg.classFor(g) != nil || reg.funcFor(g) != nil
@@ -67,7 +67,7 @@ func (r *resolver) allowed(g Global, reg *Registry) bool {
 // REDUCE on a registered class.
 func (m *machine) callable(g Global, args int32) bool {
 	reg := m.cfg.reg()
-	if reg.classFor(g) != nil {
+	if reg.classFor(g) != nil || stdlibTypes[g] != nil {
 		return true
 	}
 	if m.op != opReduce {

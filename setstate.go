@@ -232,8 +232,12 @@ func (b *binder) objectCall(n int32) (callee Global, args []int32, positional in
 // states fill a struct.
 func (b *binder) bindObject(n int32, v reflect.Value) error {
 	callee, args, _ := b.objectCall(n)
-	if fb := b.cfg.reg().funcFor(callee); fb != nil {
+	reg := b.cfg.reg()
+	if fb := reg.funcFor(callee); fb != nil {
 		return b.callFunc(n, fb, v)
+	}
+	if st := stdlibTypes[callee]; st != nil && reg.classFor(callee) == nil {
+		return b.stdlibInto(n, st, v)
 	}
 	on := &b.m.objects[b.m.nodes[n].a]
 	if v.Kind() != reflect.Struct {
@@ -311,20 +315,7 @@ func (b *binder) callFunc(n int32, fb *funcBinding, v reflect.Value) error {
 	if err != nil {
 		return b.hookError(n, v.Type(), fb.fn.String(), err)
 	}
-	rv := reflect.ValueOf(r)
-	switch {
-	case r == nil:
-		v.SetZero()
-	case rv.Type().AssignableTo(v.Type()):
-		v.Set(rv)
-	case rv.Kind() == reflect.Pointer && rv.Elem().Type().AssignableTo(v.Type()):
-		v.Set(rv.Elem())
-	case rv.Type().ConvertibleTo(v.Type()) && rv.Kind() == v.Kind():
-		v.Set(rv.Convert(v.Type()))
-	default:
-		return b.typeError(n, v.Type(), fb.fn.String()+" returned a "+rv.Type().String())
-	}
-	return nil
+	return b.assignResult(n, fb.fn, r, v)
 }
 
 // anyObject returns the model value of an object node: a bound Go type, a
@@ -336,6 +327,9 @@ func (b *binder) anyObject(n int32, isShared bool) (any, error) {
 		var r any
 		err := b.callFunc(n, fb, reflect.ValueOf(&r).Elem())
 		return b.remember(n, isShared, r), err
+	}
+	if st := stdlibTypes[callee]; st != nil && reg.classFor(callee) == nil {
+		return b.stdlibAny(n, st, isShared)
 	}
 	if cb := reg.classFor(callee); cb != nil {
 		p := reflect.New(cb.typ)
