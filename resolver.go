@@ -320,15 +320,16 @@ func (m *machine) loadBuild() error {
 		o.states = append(o.states, s)
 		return nil
 	}
-	if m.emptyState(state) {
+	if m.emptyState(state, true) {
 		return nil
 	}
 	return m.syntaxError("BUILD on a " + m.kindName(inst) + ", which cannot take state")
 }
 
 // emptyState reports whether BUILD with this state changes nothing: None, an
-// empty dict, or a (dict, slots) pair of those.
-func (m *machine) emptyState(n int32) bool {
+// empty dict, or (at the top only, as CPython unpacks one level) a
+// (dict, slots) pair of those.
+func (m *machine) emptyState(n int32, top bool) bool {
 	nd := &m.nodes[m.resolve(n)]
 	switch nd.kind {
 	case nNone:
@@ -336,10 +337,10 @@ func (m *machine) emptyState(n int32) bool {
 	case nDict:
 		return nd.count == 0
 	case nTuple:
-		if nd.count != 2 {
+		if nd.count != 2 || !top {
 			return false
 		}
-		return m.emptyState(nd.first) && m.emptyState(m.nodes[nd.first].next)
+		return m.emptyState(nd.first, false) && m.emptyState(m.nodes[nd.first].next, false)
 	}
 	return false
 }
