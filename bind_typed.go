@@ -26,7 +26,7 @@ type typedKey struct {
 type pathElem struct {
 	field string // struct field name, or "" for an index or key
 	index int    // slice or array index, or -1
-	key   string // map key, rendered
+	key   int32  // node of a map key, rendered only for an error message
 }
 
 var decoderCache sync.Map // reflect.Type -> decodeFunc
@@ -184,18 +184,18 @@ func (b *binder) pathString() string {
 			s.WriteByte('[')
 			s.WriteString(strconv.Itoa(p.index))
 			s.WriteByte(']')
-		default:
+		case p.key >= 0:
 			s.WriteByte('[')
-			s.WriteString(p.key)
+			s.WriteString(b.keyLabel(p.key))
 			s.WriteByte(']')
 		}
 	}
 	return s.String()
 }
 
-func (b *binder) pushIndex(i int)    { b.path = append(b.path, pathElem{index: i}) }
-func (b *binder) pushField(f string) { b.path = append(b.path, pathElem{field: f, index: -1}) }
-func (b *binder) pushKey(k string)   { b.path = append(b.path, pathElem{key: k, index: -1}) }
+func (b *binder) pushIndex(i int)    { b.path = append(b.path, pathElem{index: i, key: -1}) }
+func (b *binder) pushField(f string) { b.path = append(b.path, pathElem{field: f, index: -1, key: -1}) }
+func (b *binder) pushKey(k int32)    { b.path = append(b.path, pathElem{key: k, index: -1}) }
 func (b *binder) popPath()           { b.path = b.path[:len(b.path)-1] }
 func (b *binder) setPathIndex(i int) { b.path[len(b.path)-1].index = i }
 
@@ -283,7 +283,7 @@ func decodeString(b *binder, n int32, v reflect.Value) error {
 	if b.m.nodes[n].kind != nStr {
 		return b.typeError(n, v.Type(), "")
 	}
-	v.SetString(string(b.m.payload(n)))
+	v.SetString(b.text(n))
 	return nil
 }
 
@@ -406,16 +406,28 @@ func (b *binder) cacheTyped(k typedKey, v reflect.Value) {
 
 // --- sequences ---------------------------------------------------------------
 
-// seqItems returns the item nodes of a list, tuple, set or frozenset node.
-func (b *binder) seqItems(n int32) ([]int32, bool) {
-	switch b.m.nodes[n].kind {
+// seqSpan returns the first item node and the number of items of a list,
+// tuple, set or frozenset node; items follow each other through next.
+func (b *binder) seqSpan(n int32) (first int32, count int, ok bool) {
+	nd := &b.m.nodes[n]
+	switch nd.kind {
 	case nList, nTuple:
-		return b.m.children(n), true
+		return nd.first, int(nd.count), true
 	case nSet, nFrozenSet:
-		return b.members(n), true
+		if nd.flags&flagFrom != 0 {
+			return b.m.nodes[nd.a].first, int(nd.b), true
+		}
+		return nd.first, int(nd.count), true
 	}
-	return nil, false
+	return -1, 0, false
 }
+
+var (
+	float64SliceType = reflect.TypeOf([]float64(nil))
+	int64SliceType   = reflect.TypeOf([]int64(nil))
+	intSliceType     = reflect.TypeOf([]int(nil))
+	stringSliceType  = reflect.TypeOf([]string(nil))
+)
 
 func newSliceDecoder(t reflect.Type) decodeFunc {
 	elem := typeDecoder(t.Elem())
@@ -424,7 +436,7 @@ func newSliceDecoder(t reflect.Type) decodeFunc {
 			v.SetZero()
 			return nil
 		}
-		items, ok := b.seqItems(n)
+		first, count, ok := b.seqSpan(n)
 		if !ok {
 			return b.typeError(n, t, "")
 		}
@@ -436,42 +448,116 @@ func newSliceDecoder(t reflect.Type) decodeFunc {
 				return nil
 			}
 		}
-		s := reflect.MakeSlice(t, len(items), len(items))
+		s := reflect.MakeSlice(t, count, count)
 		v.Set(s)
 		if shared {
 			b.cacheTyped(key, s)
 		}
 		b.pushIndex(0)
-		defer b.popPath()
-		for i, c := range items {
-			b.setPathIndex(i)
-			if err := b.bind(c, s.Index(i), elem); err != nil {
+		err := b.fillSlice(first, count, s, elem)
+		b.popPath()
+		return err
+	}
+}
+
+// fillSlice binds count items starting at node c into s. Slices of the
+// common scalar types are filled without reflection per item; an item of
+// another kind goes through its decoder (for the error, or an enum).
+func (b *binder) fillSlice(c int32, count int, s reflect.Value, elem decodeFunc) error {
+	nodes := b.m.nodes
+	switch s.Type() {
+	case float64SliceType:
+		out := s.Interface().([]float64)
+		for i := 0; i < count; i, c = i+1, nodes[c].next {
+			if nd := &nodes[b.m.resolve(c)]; nd.kind == nFloat {
+				out[i] = bitsFloat(uint64(nd.a))
+			} else if err := b.bindItem(i, c, s, elem); err != nil {
 				return err
 			}
 		}
-		return nil
+		return b.countWork(count)
+	case int64SliceType, intSliceType:
+		ints64, _ := s.Interface().([]int64)
+		ints, _ := s.Interface().([]int)
+		for i := 0; i < count; i, c = i+1, nodes[c].next {
+			nd := &nodes[b.m.resolve(c)]
+			if nd.kind != nInt || ints != nil && int64(int(nd.a)) != nd.a {
+				if err := b.bindItem(i, c, s, elem); err != nil {
+					return err
+				}
+			} else if ints64 != nil {
+				ints64[i] = nd.a
+			} else {
+				ints[i] = int(nd.a)
+			}
+		}
+		return b.countWork(count)
+	case stringSliceType:
+		out := s.Interface().([]string)
+		for i := 0; i < count; i, c = i+1, nodes[c].next {
+			r := b.m.resolve(c)
+			if nodes[r].kind == nStr {
+				out[i] = b.text(r)
+			} else if err := b.bindItem(i, c, s, elem); err != nil {
+				return err
+			}
+		}
+		return b.countWork(count)
 	}
+	for i := 0; i < count; i, c = i+1, nodes[c].next {
+		if err := b.bindItem(i, c, s, elem); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bindItem binds node c into item i of the slice or array s.
+func (b *binder) bindItem(i int, c int32, s reflect.Value, elem decodeFunc) error {
+	b.setPathIndex(i)
+	return b.bind(c, s.Index(i), elem)
+}
+
+// countWork adds n steps of work done without calling bind.
+func (b *binder) countWork(n int) error {
+	b.work += int64(n)
+	if b.work > b.maxWork {
+		return &LimitError{Limit: "MaxWork", Max: b.maxWork, Tried: b.work, Offset: -1}
+	}
+	return nil
+}
+
+// text returns the Go string of a str node, sharing one string among the
+// references to a memoized node.
+func (b *binder) text(n int32) string {
+	nd := &b.m.nodes[n]
+	if nd.flags&flagShared != 0 {
+		if nd.slot > 0 {
+			if s, ok := b.sharedVals[nd.slot-1].(string); ok {
+				return s
+			}
+		}
+		str := string(b.m.payload(n))
+		b.remember(n, true, str)
+		return str
+	}
+	return string(b.m.payload(n))
 }
 
 func newArrayDecoder(t reflect.Type) decodeFunc {
 	elem := typeDecoder(t.Elem())
 	return func(b *binder, n int32, v reflect.Value) error {
-		items, ok := b.seqItems(n)
+		first, count, ok := b.seqSpan(n)
 		if !ok {
 			return b.typeError(n, t, "")
 		}
-		if len(items) != t.Len() {
-			return b.typeError(n, t, "length "+strconv.Itoa(len(items))+" does not fit "+t.String())
+		if count != t.Len() {
+			return b.typeError(n, t, "length "+strconv.Itoa(count)+" does not fit "+t.String())
 		}
 		b.pushIndex(0)
-		defer b.popPath()
-		for i, c := range items {
-			b.setPathIndex(i)
-			if err := b.bind(c, v.Index(i), elem); err != nil {
-				return err
-			}
-		}
-		return nil
+		err := b.fillSlice(first, count, v, elem)
+		b.popPath()
+		return err
 	}
 }
 
@@ -511,22 +597,24 @@ func newMapDecoder(t reflect.Type) decodeFunc {
 		}
 		kv := reflect.New(t.Key()).Elem()
 		ev := reflect.New(t.Elem()).Elem()
-		b.pushKey("")
-		defer b.popPath()
+		b.pushKey(-1)
 		for k := nd.first; k >= 0; {
 			val := b.m.nodes[k].next
 			kv.SetZero()
+			b.path[len(b.path)-1].key = k
 			if err := b.bindMapKey(k, kv, keyDec); err != nil {
+				b.popPath()
 				return err
 			}
-			b.path[len(b.path)-1].key = b.keyLabel(k)
 			ev.SetZero()
 			if err := b.bind(val, ev, elemDec); err != nil {
+				b.popPath()
 				return err
 			}
 			v.SetMapIndex(kv, ev)
 			k = b.m.nodes[val].next
 		}
+		b.popPath()
 		return nil
 	}
 }
@@ -675,7 +763,12 @@ func (b *binder) bindInline(f *field, elemDec decodeFunc, name string, val int32
 		return err
 	}
 	b.pushField(name)
-	defer b.popPath()
+	err = b.bindInlineValue(f, elemDec, name, val, fv)
+	b.popPath()
+	return err
+}
+
+func (b *binder) bindInlineValue(f *field, elemDec decodeFunc, name string, val int32, fv reflect.Value) error {
 	if f.typ == dictPtrType {
 		if fv.IsNil() {
 			fv.Set(reflect.ValueOf(NewDict()))

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"sync"
 )
 
 // The opcode machine: the first of decoding's two passes. It runs the pickle
@@ -60,7 +61,7 @@ type node struct {
 	first int32 // first child, or -1
 	last  int32 // last child, or -1
 	next  int32 // next sibling, or -1
-	_     int32
+	slot  int32 // for shared nodes: binder.sharedVals index + 1, 0 if not built yet
 }
 
 // objectNode holds what an inert object was built from (see Object).
@@ -102,9 +103,41 @@ type machine struct {
 	op    byte
 }
 
-// newMachine prepares a machine over data (and src for more input).
+var machinePool = sync.Pool{New: func() any { return new(machine) }}
+
+// maxPooledNodes is the largest tape a pooled machine keeps for reuse.
+const maxPooledNodes = 1 << 22
+
+// newMachine prepares a machine over data (and src for more input), reusing
+// the buffers of an earlier one. Release it with free when the value is
+// bound.
 func newMachine(cfg *config, data []byte, start int, src io.Reader, base int64) *machine {
-	return &machine{cfg: cfg, res: builtinResolver, data: data, start: start, pos: start, src: src, base: base, frameEnd: -1}
+	m := machinePool.Get().(*machine)
+	nodes := m.nodes[:0]
+	if src == nil {
+		if want := (len(data)-start)/4 + 16; cap(nodes) < want {
+			nodes = make([]node, 0, min(want, maxPooledNodes))
+		}
+	}
+	*m = machine{
+		cfg: cfg, res: builtinResolver, data: data, start: start, pos: start, src: src, base: base, frameEnd: -1,
+		nodes: nodes, stack: m.stack[:0], marks: m.marks[:0], memo: memo{dense: m.memo.dense[:0]},
+		bigs: m.bigs[:0], globals: m.globals[:0], objects: m.objects[:0], side: m.side[:0],
+	}
+	return m
+}
+
+// free returns m to the pool. Nothing bound from it may refer to its
+// buffers afterwards (binders copy what they keep).
+func (m *machine) free() {
+	if cap(m.nodes) > maxPooledNodes {
+		m.nodes = nil
+	}
+	clear(m.bigs)
+	clear(m.objects)
+	clear(m.memo.dense)
+	m.data, m.src, m.cfg, m.memo.sparse = nil, nil, nil, nil
+	machinePool.Put(m)
 }
 
 // run executes opcodes up to and including STOP and returns the node of the
