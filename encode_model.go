@@ -101,20 +101,38 @@ func (e *encodeState) encodeReflect(v reflect.Value) error {
 
 // ---- batches ----
 
-// batchAppends writes n list items as _batch_appends does: APPEND each at
-// protocol 0, otherwise MARK ... APPENDS per 1000 items, APPEND for a batch
-// of one. item(i) is called for i = 0 to n-1 in order.
+// batchMode selects one of the C pickler's three batching loops.
+type batchMode uint8
+
+const (
+	// batchListExact is batch_list_exact (a list): APPEND for a list of one
+	// item, else MARK ... APPENDS per 1000 items, even for a last batch of
+	// one.
+	batchListExact batchMode = iota
+	// batchDictExact is batch_dict_exact (a dict): as batchListExact, but a
+	// dict whose size is a multiple of 1000 ends with an empty MARK
+	// SETITEMS.
+	batchDictExact
+	// batchIter is batch_list and batch_dict (the items of a reduce
+	// iterator) and pickle.py's loops: a last batch of one item gets APPEND
+	// or SETITEM.
+	batchIter
+)
+
+// batchAppends writes the n items of a list; item(i) is called for i = 0
+// to n-1 in order. At protocol 0 each item gets its own APPEND.
 func (e *encodeState) batchAppends(n int, item func(i int) error) error {
-	return e.batch(n, opAppend, opAppends, item)
+	return e.batch(n, opAppend, opAppends, item, batchListExact)
 }
 
-// batchSetitems is batchAppends for dict items: item(i) writes a key and
-// its value.
+// batchSetitems writes the n items of a dict: item(i) writes a key and its
+// value.
 func (e *encodeState) batchSetitems(n int, item func(i int) error) error {
-	return e.batch(n, opSetitem, opSetitems, item)
+	return e.batch(n, opSetitem, opSetitems, item, batchDictExact)
 }
 
-func (e *encodeState) batch(n int, one, many byte, item func(i int) error) error {
+// batch writes n items in batches of 1000 as the mode says.
+func (e *encodeState) batch(n int, one, many byte, item func(i int) error, mode batchMode) error {
 	if e.proto == 0 {
 		for i := 0; i < n; i++ {
 			if err := item(i); err != nil {
@@ -124,24 +142,31 @@ func (e *encodeState) batch(n int, one, many byte, item func(i int) error) error
 		}
 		return nil
 	}
-	for start := 0; start < n; start += batchSize {
+	if n == 0 {
+		return nil
+	}
+	for start := 0; ; start += batchSize {
 		end := min(start+batchSize, n)
-		if end-start == 1 {
+		if end-start == 1 && (mode == batchIter || n == 1) {
 			if err := item(start); err != nil {
 				return err
 			}
 			e.op(one)
-			continue
+			return nil
 		}
-		e.op(opMark)
-		for i := start; i < end; i++ {
-			if err := item(i); err != nil {
-				return err
+		if end > start || mode == batchDictExact {
+			e.op(opMark)
+			for i := start; i < end; i++ {
+				if err := item(i); err != nil {
+					return err
+				}
 			}
+			e.op(many)
 		}
-		e.op(many)
+		if end-start < batchSize || (end == n && mode != batchDictExact) {
+			return nil
+		}
 	}
-	return nil
 }
 
 // ---- tuples ----
@@ -386,7 +411,9 @@ func (e *encodeState) writeSetOf(n int, member func(i int) error, k memoKey, has
 	if err := e.enter(); err != nil {
 		return err
 	}
-	for start := 0; start < n; start += batchSize {
+	// The C pickler's loop: a set whose size is a multiple of 1000 ends
+	// with an empty MARK ADDITEMS.
+	for start := 0; n > 0; start += batchSize {
 		end := min(start+batchSize, n)
 		e.op(opMark)
 		for i := start; i < end; i++ {
@@ -395,6 +422,9 @@ func (e *encodeState) writeSetOf(n int, member func(i int) error, k memoKey, has
 			}
 		}
 		e.op(opAdditems)
+		if end-start < batchSize {
+			break
+		}
 	}
 	e.leave()
 	return nil
@@ -618,12 +648,12 @@ func (e *encodeState) writeObject(o *Object) error {
 	e.afterBuild(k, true)
 	if len(o.ListItems) > 0 {
 		items := o.ListItems
-		err := e.batchAppends(len(items), func(i int) error {
+		err := e.batch(len(items), opAppend, opAppends, func(i int) error {
 			if err := e.encodeAny(items[i]); err != nil {
 				return withPath(err, ".ListItems"+indexSeg(i))
 			}
 			return nil
-		})
+		}, batchIter)
 		if err != nil {
 			return err
 		}
@@ -633,14 +663,14 @@ func (e *encodeState) writeObject(o *Object) error {
 	}
 	if len(o.DictItems) > 0 {
 		items := o.DictItems
-		err := e.batchSetitems(len(items)/2, func(i int) error {
+		err := e.batch(len(items)/2, opSetitem, opSetitems, func(i int) error {
 			for j := 2 * i; j < 2*i+2; j++ {
 				if err := e.encodeAny(items[j]); err != nil {
 					return withPath(err, ".DictItems"+indexSeg(j))
 				}
 			}
 			return nil
-		})
+		}, batchIter)
 		if err != nil {
 			return err
 		}
