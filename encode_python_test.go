@@ -517,3 +517,34 @@ func diffPickles(got, want []byte) string {
 	}
 	return fmt.Sprintf(" first difference at offset %d (got %d bytes, want %d)\n got  ...%s\n want ...%s", i, len(got), len(want), show(got), show(want))
 }
+
+// TestPythonCheckerNoticesDifferences makes sure the strict comparison used
+// above can fail: a different type, order, value or sharing is reported.
+func TestPythonCheckerNoticesDifferences(t *testing.T) {
+	py := needPython(t)
+	mustHex := func(v any) string {
+		b, err := Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hex.EncodeToString(b)
+	}
+	x := NewList(int64(1))
+	items := [][2]any{
+		{"[1]", mustHex(NewList(1.0))},
+		{"{'a': 1, 'b': 2}", mustHex(mustDict("b", int64(2), "a", int64(1)))},
+		{"shared([1])", mustHex(NewList(NewList(int64(1)), NewList(int64(1))))},
+		{"[[1], [1]]", mustHex(NewList(x, x))},
+		{"(1, 2)", mustHex(NewList(int64(1), int64(2)))},
+		{"-0.0", mustHex(0.0)},
+		{"b'a'", mustHex("a")},
+	}
+	for i, msg := range py.call(t, "check", items) {
+		if msg == "" {
+			t.Errorf("python3 took %s for %v", items[i][1], items[i][0])
+		}
+	}
+	if msg := py.call(t, "check", [][2]any{{"shared([1])", mustHex(NewList(x, x))}})[0]; msg != "" {
+		t.Errorf("equal values reported as different: %s", msg)
+	}
+}
