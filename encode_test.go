@@ -523,3 +523,30 @@ func TestAppendFloatRepr(t *testing.T) {
 		}
 	}
 }
+
+func TestMarshalNameTransform(t *testing.T) {
+	type rec struct {
+		UserID   int
+		HTTPHost string         `pickle:"host"`
+		Extra    map[string]any `pickle:",inline"`
+	}
+	b, err := Marshal(rec{UserID: 7, HTTPHost: "h", Extra: map[string]any{"user_id": "shadowed", "more": int64(1)}}, NameTransform(SnakeCase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got any
+	if err := Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := mustDict("user_id", int64(7), "host", "h", "more", int64(1))
+	if !Equal(got, want) {
+		t.Errorf("got %#v, want %#v", got, want)
+	}
+	var back rec
+	if err := Unmarshal(b, &back, NameTransform(SnakeCase)); err != nil {
+		t.Fatal(err)
+	}
+	if back.UserID != 7 || back.HTTPHost != "h" {
+		t.Errorf("round trip with SnakeCase: %+v", back)
+	}
+}

@@ -486,9 +486,11 @@ type fieldEncoder struct {
 // declaration order, then the entries of its inline field.
 type structEncoder struct {
 	t      reflect.Type
-	fields []fieldEncoder
+	info   *structInfo
+	fields []fieldEncoder // as info.fields
 	inline *fieldEncoder
 	names  map[string]bool // the regular field names, which inline entries cannot override
+	plain  []string        // the field names, without NameTransform
 }
 
 func newStructEncoder(t reflect.Type) encoderFunc {
@@ -499,10 +501,11 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 	if len(info.fields) == 0 && info.inline == nil && hasUnexportedFields(t) {
 		return unsupportedEncoder(t, "struct has no exported fields")
 	}
-	se := &structEncoder{t: t, names: make(map[string]bool, len(info.fields))}
+	se := &structEncoder{t: t, info: info, names: make(map[string]bool, len(info.fields))}
 	for _, f := range info.fields {
 		se.fields = append(se.fields, se.compileField(f))
 		se.names[f.name] = true
+		se.plain = append(se.plain, f.name)
 	}
 	if info.inline != nil {
 		fe := se.compileField(*info.inline)
@@ -604,7 +607,8 @@ func (se *structEncoder) encode(e *encodeState, v reflect.Value) error {
 		vals = append(vals, fv)
 		idx = append(idx, i)
 	}
-	extra, err := se.inlineEntries(v)
+	names, taken := se.fieldNames(e.cfg)
+	extra, err := se.inlineEntries(v, taken)
 	if err != nil {
 		return err
 	}
@@ -618,7 +622,7 @@ func (se *structEncoder) encode(e *encodeState, v reflect.Value) error {
 		}
 		f := &se.fields[idx[i]]
 		e.boundary()
-		if err := e.writeString(f.name); err != nil {
+		if err := e.writeString(names[idx[i]]); err != nil {
 			return withPath(err, "."+f.goName)
 		}
 		if err := f.enc(e, vals[i]); err != nil {
@@ -659,9 +663,22 @@ func (x *inlineEntry) write(e *encodeState) error {
 	return nil
 }
 
+// fieldNames returns the dict keys of the fields (in se.fields order) and
+// a test for keys taken by a field, after the NameTransform option.
+func (se *structEncoder) fieldNames(cfg *config) ([]string, func(string) bool) {
+	if cfg.nameTransform == nil {
+		return se.plain, func(k string) bool { return se.names[k] }
+	}
+	nf := se.info.withTransform(cfg.nameTransformKey, cfg.nameTransform)
+	return nf.names, func(k string) bool {
+		i, ok := nf.byName[k]
+		return ok && nf.names[i] == k
+	}
+}
+
 // inlineEntries lists the entries of the inline field that do not collide
 // with a regular field name (the field wins).
-func (se *structEncoder) inlineEntries(v reflect.Value) ([]inlineEntry, error) {
+func (se *structEncoder) inlineEntries(v reflect.Value, taken func(string) bool) ([]inlineEntry, error) {
 	if se.inline == nil {
 		return nil, nil
 	}
@@ -673,7 +690,7 @@ func (se *structEncoder) inlineEntries(v reflect.Value) ([]inlineEntry, error) {
 	var out []inlineEntry
 	if d, isDict := fv.Interface().(*Dict); isDict {
 		for k, val := range d.All() {
-			if s, isStr := k.(string); isStr && se.names[s] {
+			if s, isStr := k.(string); isStr && taken(s) {
 				continue
 			}
 			out = append(out, inlineEntry{dk: k, dv: val, isDict: true, path: base + keySeg(k)})
@@ -686,7 +703,7 @@ func (se *structEncoder) inlineEntries(v reflect.Value) ([]inlineEntry, error) {
 	}
 	valEnc := typeEncoder(fv.Type().Elem())
 	for i, k := range keys {
-		if se.names[k.String()] {
+		if taken(k.String()) {
 			continue
 		}
 		out = append(out, inlineEntry{key: k, val: vals[i], path: base + mapKeySeg(k), valEnc: valEnc})
