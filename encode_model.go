@@ -253,7 +253,7 @@ func (e *encodeState) writeTransientTuple2(a, b func() error) error {
 
 // sliceKey is the memo identity of a non-empty slice of type t.
 func sliceKey(p unsafe.Pointer, n int, t reflect.Type) memoKey {
-	return memoKey{p: p, n: n, t: t, kind: memoSlice}
+	return memoKey{p: p, n: n, t: typeID(t), kind: memoSlice}
 }
 
 var encTupleType = reflect.TypeFor[Tuple]()

@@ -115,8 +115,14 @@ const (
 type memoKey struct {
 	p    unsafe.Pointer
 	n    int
-	t    reflect.Type
+	t    unsafe.Pointer // the Go type, where it matters (see typeID)
 	kind memoKind
+}
+
+// typeID identifies a Go type in a memo key. A plain pointer keeps the key
+// plain memory, which hashes much faster than a key holding an interface.
+func typeID(t reflect.Type) unsafe.Pointer {
+	return reflect.ValueOf(t).UnsafePointer()
 }
 
 // encodeState is the state of one pickle being written: the output buffer
@@ -170,7 +176,7 @@ func (e *encodeState) release() {
 
 // clearSmall empties a map for reuse, or drops it when it grew large.
 func clearSmall[K comparable](m map[K]int) map[K]int {
-	if len(m) > 1024 {
+	if len(m) > 1<<16 {
 		return nil
 	}
 	clear(m)

@@ -232,7 +232,7 @@ func addrKey(v reflect.Value) (memoKey, bool) {
 	if !v.CanAddr() || v.Type().Size() == 0 {
 		return memoKey{}, false
 	}
-	return memoKey{p: v.Addr().UnsafePointer(), t: v.Type(), kind: memoPtr}, true
+	return memoKey{p: v.Addr().UnsafePointer(), t: typeID(v.Type()), kind: memoPtr}, true
 }
 
 // newSliceEncoder writes a slice as a list; nil and empty slices are new
@@ -389,7 +389,7 @@ func newSetEncoder(t reflect.Type, frozen bool) encoderFunc {
 		switch t.Kind() {
 		case reflect.Map:
 			if !v.IsNil() {
-				k, hasKey = memoKey{p: v.UnsafePointer(), t: t, kind: memoMap}, true
+				k, hasKey = memoKey{p: v.UnsafePointer(), t: typeID(t), kind: memoMap}, true
 			}
 			keys, _, err := sortedMapEntries(v)
 			if err != nil {
@@ -443,7 +443,7 @@ func newMapEncoder(t reflect.Type) encoderFunc {
 			e.writeDictHead(memoKey{}, false)
 			return nil
 		}
-		k := memoKey{p: v.UnsafePointer(), t: t, kind: memoMap}
+		k := memoKey{p: v.UnsafePointer(), t: typeID(t), kind: memoMap}
 		if e.getMemo(k) {
 			return nil
 		}
