@@ -344,7 +344,7 @@ func (s *scanner) findChain(from int64) (int64, error) {
 const maxCandidates = 1 << 16
 
 // protoCandidates lists the offsets in [from, limit) holding a PROTO opcode
-// with a known protocol (0x80 followed by 2 to 5).
+// with a known protocol (0x80 followed by 0 to 5).
 func (s *scanner) protoCandidates(from int64) ([]int64, error) {
 	var out []int64
 	for pos := from; pos+1 < s.limit && len(out) < maxCandidates; {
@@ -352,7 +352,7 @@ func (s *scanner) protoCandidates(from int64) ([]int64, error) {
 			return nil, err
 		}
 		for i := 0; i+1 < len(s.buf); i++ {
-			if s.buf[i] == 0x80 && s.buf[i+1] >= 2 && s.buf[i+1] <= 5 {
+			if s.buf[i] == 0x80 && s.buf[i+1] <= 5 {
 				out = append(out, s.bufOff+int64(i))
 			}
 		}
