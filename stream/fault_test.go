@@ -60,7 +60,7 @@ func faultRecords() []any {
 		int64(1),
 		"two",
 		pickle.Tuple{"set", "key", []byte("value")},
-		strings.Repeat("long ", 40),
+		strings.Repeat("long ", 8),
 		pickle.NewList(int64(1), 2.5, nil),
 	}
 }
