@@ -16,8 +16,7 @@ type binder struct {
 
 	shared map[int32]any // model values of shared nodes, by node
 
-	typed      map[typedKey]reflect.Value // typed values of shared nodes
-	inProgress map[typedKey]bool          // shared nodes being bound by value
+	typed map[typedKey]reflect.Value // typed values of shared nodes
 
 	depth   int
 	work    int64
@@ -121,9 +120,7 @@ func (b *binder) anyValue(n int32) (any, error) {
 		}
 		return b.remember(n, isShared, f), nil
 	case nObject:
-		o := &Object{}
-		b.remember(n, isShared, o)
-		return o, b.fillObject(n, o)
+		return b.anyObject(n, isShared)
 	}
 	return nil, b.syntaxAt(n, "unexpected node", nil)
 }

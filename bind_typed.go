@@ -69,6 +69,9 @@ var (
 )
 
 func newTypeDecoder(t reflect.Type) decodeFunc {
+	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(stateSetterType) {
+		return newSetStateDecoder(t)
+	}
 	switch {
 	case t == bigIntType:
 		return decodeBigInt
@@ -118,9 +121,25 @@ func (b *binder) bind(n int32, v reflect.Value, dec decodeFunc) error {
 	if err := b.enter(n); err != nil {
 		return err
 	}
-	err := dec(b, n, v)
+	var err error
+	if b.m.nodes[n].kind == nObject && objectNeedsCall(v.Type()) {
+		err = b.bindObject(n, v) // an enum member or a registered function's result
+	} else {
+		err = dec(b, n, v)
+	}
 	b.leave()
 	return err
+}
+
+// objectNeedsCall reports whether an object decoded into t must go through
+// bindObject because t's own decoder knows nothing of objects: every kind
+// but structs, pointers and interfaces, unless t has SetState.
+func objectNeedsCall(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Pointer, reflect.Interface:
+		return false
+	}
+	return t != tupleType && !reflect.PointerTo(t).Implements(stateSetterType)
 }
 
 // --- errors and paths --------------------------------------------------------
@@ -174,12 +193,11 @@ func (b *binder) pathString() string {
 	return s.String()
 }
 
-func (b *binder) pushIndex(i int)     { b.path = append(b.path, pathElem{index: i}) }
-func (b *binder) pushField(f string)  { b.path = append(b.path, pathElem{field: f, index: -1}) }
-func (b *binder) pushKey(k string)    { b.path = append(b.path, pathElem{key: k, index: -1}) }
-func (b *binder) popPath()            { b.path = b.path[:len(b.path)-1] }
-func (b *binder) setPathIndex(i int)  { b.path[len(b.path)-1].index = i }
-func (b *binder) nodeOf(n int32) node { return b.m.nodes[n] }
+func (b *binder) pushIndex(i int)    { b.path = append(b.path, pathElem{index: i}) }
+func (b *binder) pushField(f string) { b.path = append(b.path, pathElem{field: f, index: -1}) }
+func (b *binder) pushKey(k string)   { b.path = append(b.path, pathElem{key: k, index: -1}) }
+func (b *binder) popPath()           { b.path = b.path[:len(b.path)-1] }
+func (b *binder) setPathIndex(i int) { b.path[len(b.path)-1].index = i }
 
 // --- scalars -----------------------------------------------------------------
 
@@ -386,23 +404,6 @@ func (b *binder) cacheTyped(k typedKey, v reflect.Value) {
 	b.typed[k] = v
 }
 
-// guardCycle refuses a shared node that is reached again while it is being
-// bound by value (a struct or array can't contain itself).
-func (b *binder) guardCycle(n int32, t reflect.Type) (func(), error) {
-	if b.m.nodes[n].flags&flagShared == 0 {
-		return func() {}, nil
-	}
-	k := typedKey{n, t}
-	if b.inProgress[k] {
-		return nil, b.typeError(n, t, "the value contains itself; use pointers to decode cycles")
-	}
-	if b.inProgress == nil {
-		b.inProgress = map[typedKey]bool{}
-	}
-	b.inProgress[k] = true
-	return func() { delete(b.inProgress, k) }, nil
-}
-
 // --- sequences ---------------------------------------------------------------
 
 // seqItems returns the item nodes of a list, tuple, set or frozenset node.
@@ -462,11 +463,6 @@ func newArrayDecoder(t reflect.Type) decodeFunc {
 		if len(items) != t.Len() {
 			return b.typeError(n, t, "length "+strconv.Itoa(len(items))+" does not fit "+t.String())
 		}
-		done, err := b.guardCycle(n, t)
-		if err != nil {
-			return err
-		}
-		defer done()
 		b.pushIndex(0)
 		defer b.popPath()
 		for i, c := range items {
@@ -575,62 +571,73 @@ func (b *binder) keyLabel(k int32) string {
 
 // --- structs -----------------------------------------------------------------
 
+// structDecoder decodes into one struct type.
+type structDecoder struct {
+	t         reflect.Type
+	info      *structInfo
+	err       error // a bad tag
+	decs      []decodeFunc
+	inlineDec decodeFunc
+}
+
+var structDecoders sync.Map // reflect.Type -> *structDecoder
+
+// structDecoderOf returns the cached struct decoder of t.
+func structDecoderOf(t reflect.Type) *structDecoder {
+	if sd, ok := structDecoders.Load(t); ok {
+		return sd.(*structDecoder)
+	}
+	sd := &structDecoder{t: t}
+	sd.info, sd.err = cachedStructInfo(t)
+	if sd.err == nil {
+		sd.decs = make([]decodeFunc, len(sd.info.fields))
+		for i := range sd.info.fields {
+			sd.decs[i] = typeDecoder(sd.info.fields[i].typ)
+		}
+		if sd.info.inline != nil && sd.info.inline.typ.Kind() == reflect.Map {
+			sd.inlineDec = typeDecoder(sd.info.inline.typ.Elem())
+		}
+	}
+	actual, _ := structDecoders.LoadOrStore(t, sd)
+	return actual.(*structDecoder)
+}
+
 func newStructDecoder(t reflect.Type) decodeFunc {
-	info, err := cachedStructInfo(t)
-	if err != nil {
-		return func(*binder, int32, reflect.Value) error { return err }
-	}
-	decs := make([]decodeFunc, len(info.fields))
-	for i := range info.fields {
-		decs[i] = typeDecoder(info.fields[i].typ)
-	}
-	var inlineDec decodeFunc
-	if info.inline != nil && info.inline.typ.Kind() == reflect.Map {
-		inlineDec = typeDecoder(info.inline.typ.Elem())
-	}
 	return func(b *binder, n int32, v reflect.Value) error {
-		dict, ok := b.stateDict(n)
-		if !ok {
-			return b.typeError(n, t, "")
-		}
-		done, err := b.guardCycle(n, t)
-		if err != nil {
-			return err
-		}
-		defer done()
-		for k := b.m.nodes[dict].first; k >= 0; {
-			val := b.m.nodes[k].next
-			if err := b.bindField(t, info, decs, inlineDec, k, val, v); err != nil {
-				return err
-			}
-			k = b.m.nodes[val].next
-		}
-		return nil
+		return structDecoderOf(t).decode(b, n, v)
 	}
 }
 
-// stateDict returns the dict node whose items fill a struct: the node itself
-// if it is a dict, or an object's dict state.
-func (b *binder) stateDict(n int32) (int32, bool) {
-	nd := &b.m.nodes[n]
-	switch nd.kind {
-	case nDict:
-		return n, true
-	case nObject:
-		on := &b.m.objects[nd.a]
-		if len(on.states) == 0 {
-			return -1, false
-		}
-		s := b.m.resolve(on.states[len(on.states)-1])
-		if b.m.nodes[s].kind == nDict {
-			return s, true
-		}
+// decode fills the struct v from a dict, or from an object's arguments and
+// state.
+func (sd *structDecoder) decode(b *binder, n int32, v reflect.Value) error {
+	if sd.err != nil {
+		return sd.err
 	}
-	return -1, false
+	switch b.m.nodes[n].kind {
+	case nDict:
+		return sd.fillFromDict(b, n, v)
+	case nObject:
+		return b.bindObject(n, v)
+	}
+	return b.typeError(n, sd.t, "")
+}
+
+// fillFromDict sets the fields named by the keys of dict.
+func (sd *structDecoder) fillFromDict(b *binder, dict int32, v reflect.Value) error {
+	for k := b.m.nodes[dict].first; k >= 0; {
+		val := b.m.nodes[k].next
+		if err := b.bindField(sd, k, val, v); err != nil {
+			return err
+		}
+		k = b.m.nodes[val].next
+	}
+	return nil
 }
 
 // bindField binds one key/value pair of a dict into the struct v.
-func (b *binder) bindField(t reflect.Type, info *structInfo, decs []decodeFunc, inlineDec decodeFunc, k, val int32, v reflect.Value) error {
+func (b *binder) bindField(sd *structDecoder, k, val int32, v reflect.Value) error {
+	t, info := sd.t, sd.info
 	kn := b.m.resolve(k)
 	if b.m.nodes[kn].kind != nStr {
 		return b.typeError(kn, t, "a "+b.m.kindName(kn)+" key cannot name a field")
@@ -639,7 +646,10 @@ func (b *binder) bindField(t reflect.Type, info *structInfo, decs []decodeFunc, 
 	i, ok := info.byName[string(name)]
 	if !ok {
 		if info.inline != nil {
-			return b.bindInline(info.inline, inlineDec, string(name), val, v)
+			return b.bindInline(info.inline, sd.inlineDec, string(name), val, v)
+		}
+		if b.cfg.disallowUnknown {
+			return b.typeError(kn, t, "unknown field "+quote(string(name)))
 		}
 		return nil
 	}
@@ -649,7 +659,7 @@ func (b *binder) bindField(t reflect.Type, info *structInfo, decs []decodeFunc, 
 		return b.typeError(kn, t, err.Error())
 	}
 	b.pushField(f.name)
-	err = b.bind(val, fv, decs[i])
+	err = b.bind(val, fv, sd.decs[i])
 	b.popPath()
 	return err
 }

@@ -50,6 +50,19 @@ type config struct {
 	fixImports  bool   // map Python 2 names (protocol < 3), see FixImports
 	keepUnknown bool   // keep unknown globals as inert values, see KeepUnknown
 	strEncoding string // how to decode Python 2 str (STRING opcodes), see Encoding
+
+	registry         *Registry // classes and functions; DefaultRegistry if nil
+	disallowUnknown  bool      // unknown dict keys into structs are errors
+	nameTransform    func(string) string
+	nameTransformKey uintptr // identifies nameTransform in caches
+}
+
+// reg returns the registry in force.
+func (c *config) reg() *Registry {
+	if c.registry != nil {
+		return c.registry
+	}
+	return DefaultRegistry
 }
 
 func defaultConfig() config {
@@ -208,5 +221,16 @@ func Encoding(name string) Option {
 			return nil
 		}
 		return &OptionError{Option: "Encoding", Value: strconv.Quote(name), Msg: `want "ASCII", "UTF-8", "latin1" or "bytes"`}
+	})
+}
+
+// DisallowUnknownFields makes decoding into a struct fail when a dict key
+// (a Python attribute) matches no field and the struct has no inline
+// catch-all field (decoding; default: unknown keys are ignored, as
+// encoding/json does).
+func DisallowUnknownFields() Option {
+	return optionFunc(func(c *config) error {
+		c.disallowUnknown = true
+		return nil
 	})
 }

@@ -42,10 +42,48 @@ var builtinResolver = &resolver{builtins: map[Global]builtinCtor{
 	{"_codecs", "encode"}:     ctorEncode,
 }}
 
-// allowed reports whether a pickle may name g.
-func (r *resolver) allowed(g Global) bool {
-	_, ok := r.builtins[g]
-	return ok
+// baseGlobals may be named as values (the base class argument of
+// copyreg._reconstructor, a defaultdict's factory...) but never called.
+var baseGlobals = map[Global]bool{
+	{"builtins", "object"}: true,
+	{"builtins", "tuple"}:  true,
+	{"builtins", "list"}:   true,
+	{"builtins", "dict"}:   true,
+	reconstructor:          true,
+}
+
+// allowed reports whether a pickle may name g: a built-in constructor, a
+// base class, or a class or function of the registry.
+func (r *resolver) allowed(g Global, reg *Registry) bool {
+	if _, ok := r.builtins[g]; ok || baseGlobals[g] {
+		return true
+	}
+	return reg.classFor(g) != nil || reg.funcFor(g) != nil
+}
+
+// callable reports whether g may be called by op, given the callable's
+// argument nodes: a registered class by any of the object-building
+// opcodes, a registered function by REDUCE, copyreg._reconstructor by
+// REDUCE on a registered class.
+func (m *machine) callable(g Global, args int32) bool {
+	reg := m.cfg.reg()
+	if reg.classFor(g) != nil {
+		return true
+	}
+	if m.op != opReduce {
+		return false
+	}
+	if reg.funcFor(g) != nil {
+		return true
+	}
+	if g == reconstructor {
+		a := m.nodes[m.resolve(args)]
+		if a.count == 3 {
+			cls, ok := m.globalOf(a.first)
+			return ok && reg.classFor(cls) != nil
+		}
+	}
+	return false
 }
 
 // findClass maps a Python 2 name when the pickle's protocol is below 3 (as
@@ -59,7 +97,7 @@ func (m *machine) findClass(module, name string) error {
 		}
 	}
 	g := Global{Module: module, Name: name}
-	if !m.res.allowed(g) && !m.cfg.keepUnknown {
+	if !m.cfg.keepUnknown && !m.res.allowed(g, m.cfg.reg()) {
 		return &GlobalError{Module: module, Name: name, Op: opName(m.op), Offset: m.offset()}
 	}
 	n := m.newNode(nGlobal)
@@ -233,12 +271,12 @@ func (m *machine) loadObj() error {
 }
 
 // replaceWithObject replaces the callable on top of the stack by an object
-// node built by calling it. Only globals the resolver allowed can get here
-// in strict mode, and none of them is built in: those are bound later by
-// the binder (or kept inert with KeepUnknown).
+// node built by calling it. In strict mode only registered classes and
+// functions get here; the binder makes Go values of them (or inert
+// *Object values with KeepUnknown).
 func (m *machine) replaceWithObject(callable, args, kwargs int32) error {
 	g, isGlobal := m.globalOf(callable)
-	if !m.cfg.keepUnknown {
+	if !m.cfg.keepUnknown && !(isGlobal && m.callable(g, args)) {
 		if !isGlobal {
 			return m.syntaxError(m.op2name() + " calls a " + m.kindName(callable) + ", not a class or function")
 		}
