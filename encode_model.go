@@ -639,13 +639,19 @@ func (e *encodeState) writeObject(o *Object) error {
 	if e.getMemo(k) {
 		return nil
 	}
+	return e.writeObjectAs(o, k, true)
+}
+
+// writeObjectAs writes o memoized under k (an object without identity when
+// hasKey is false).
+func (e *encodeState) writeObjectAs(o *Object, k memoKey, hasKey bool) error {
 	if err := e.enter(); err != nil {
 		return err
 	}
 	if err := e.writeConstruction(o); err != nil {
 		return err
 	}
-	e.afterBuild(k, true)
+	e.afterBuild(k, hasKey)
 	if len(o.ListItems) > 0 {
 		items := o.ListItems
 		err := e.batch(len(items), opAppend, opAppends, func(i int) error {

@@ -107,6 +107,7 @@ const (
 	memoEmptyBytes                     // the one empty bytes
 	memoByte1                          // a one-byte bytes; CPython caches all 256
 	memoLatin1                         // the 'latin1' argument of _codecs.encode
+	memoEnum                           // an enum member: its Go type and integer value
 )
 
 // memoKey identifies a Go value that becomes one Python object. The

@@ -81,6 +81,9 @@ func newTypeEncoder(t reflect.Type, hint typeHint) encoderFunc {
 	if hint != hintNone {
 		return newHintedEncoder(t, hint)
 	}
+	if enc := hookEncoder(t); enc != nil {
+		return enc
+	}
 	switch t {
 	case listPtrType, dictPtrType, setPtrType, frozenSetPtrType, byteArrayPtrType,
 		objectType, bigIntPtrType, encGlobalType, encTupleType:
@@ -88,8 +91,16 @@ func newTypeEncoder(t reflect.Type, hint typeHint) encoderFunc {
 	case encBigIntType:
 		return encodeBigIntValue
 	case timeType, bigFloatType, bigRatType:
-		return unsupportedEncoder(t, "no pickle form yet (datetime and decimal support are planned)")
+		return unsupportedEncoder(t, "no pickle form (no reduction is registered for it)")
 	}
+	if isNamedScalar(t) {
+		return withEnumBinding(t, newScalarEncoder(t))
+	}
+	return newScalarEncoder(t)
+}
+
+// newScalarEncoder builds the encoder of t by its kind.
+func newScalarEncoder(t reflect.Type) encoderFunc {
 	switch t.Kind() {
 	case reflect.Bool:
 		return func(e *encodeState, v reflect.Value) error {
@@ -501,6 +512,11 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 	if len(info.fields) == 0 && info.inline == nil && hasUnexportedFields(t) {
 		return unsupportedEncoder(t, "struct has no exported fields")
 	}
+	return withClassBinding(t, compileStructEncoder(t, info))
+}
+
+// compileStructEncoder builds the field encoders of struct t.
+func compileStructEncoder(t reflect.Type, info *structInfo) *structEncoder {
 	se := &structEncoder{t: t, info: info, names: make(map[string]bool, len(info.fields))}
 	for _, f := range info.fields {
 		se.fields = append(se.fields, se.compileField(f))
@@ -511,7 +527,7 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 		fe := se.compileField(*info.inline)
 		se.inline = &fe
 	}
-	return se.encode
+	return se
 }
 
 func (se *structEncoder) compileField(f field) fieldEncoder {
@@ -594,6 +610,15 @@ func (se *structEncoder) encode(e *encodeState, v reflect.Value) error {
 	if hasKey && e.getMemo(k) {
 		return nil
 	}
+	_, err := se.writeDict(e, v, k, hasKey, true)
+	return err
+}
+
+// writeDict writes the struct's fields as a dict, memoized under k. Unless
+// always is set, nothing is written when no field is to be written (the
+// state of an instance with an empty __dict__ is None in CPython), and it
+// reports whether it wrote the dict.
+func (se *structEncoder) writeDict(e *encodeState, v reflect.Value, k memoKey, hasKey, always bool) (bool, error) {
 	// Choose the fields first: the batching needs the count up front.
 	var small [16]reflect.Value
 	var smallIdx [16]int
@@ -610,11 +635,14 @@ func (se *structEncoder) encode(e *encodeState, v reflect.Value) error {
 	names, taken := se.fieldNames(e.cfg)
 	extra, err := se.inlineEntries(v, taken)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if !always && len(vals)+len(extra) == 0 {
+		return false, nil
 	}
 	e.writeDictHead(k, hasKey)
 	if err := e.enter(); err != nil {
-		return err
+		return false, err
 	}
 	err = e.batchSetitems(len(vals)+len(extra), func(i int) error {
 		if i >= len(vals) {
@@ -631,7 +659,7 @@ func (se *structEncoder) encode(e *encodeState, v reflect.Value) error {
 		return nil
 	})
 	e.leave()
-	return err
+	return true, err
 }
 
 // inlineEntry is one entry of a struct's inline field.
