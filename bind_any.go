@@ -126,6 +126,11 @@ func (b *binder) buildAny(n int32, isShared bool) (any, error) {
 		return b.remember(n, isShared, f), nil
 	case nObject:
 		return b.anyObject(n, isShared)
+	case nPersistent:
+		v, err := b.persistentValue(n)
+		return b.remember(n, isShared, v), err
+	case nBuffer:
+		return b.remember(n, isShared, b.bufferValue(n)), nil
 	}
 	return nil, b.syntaxAt(n, "unexpected node", nil)
 }

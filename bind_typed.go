@@ -122,9 +122,12 @@ func (b *binder) bind(n int32, v reflect.Value, dec decodeFunc) error {
 		return err
 	}
 	var err error
-	if b.m.nodes[n].kind == nObject && objectNeedsCall(v.Type()) {
+	switch k := b.m.nodes[n].kind; {
+	case k == nObject && objectNeedsCall(v.Type()):
 		err = b.bindObject(n, v) // an enum member or a registered function's result
-	} else {
+	case k == nPersistent || k == nBuffer:
+		err = b.bindSpecial(n, v)
+	default:
 		err = dec(b, n, v)
 	}
 	b.leave()

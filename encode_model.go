@@ -17,6 +17,11 @@ import (
 // through the compiled encoder of its type.
 func (e *encodeState) encodeAny(v any) error {
 	e.boundary()
+	if e.cfg.persistentID != nil && !e.persisting {
+		if done, err := e.checkPersistentID(v); done {
+			return err
+		}
+	}
 	switch x := v.(type) {
 	case nil:
 		e.writeNone()
@@ -53,6 +58,12 @@ func (e *encodeState) encodeAny(v any) error {
 		return e.writeDict(x)
 	case []any:
 		return e.writeAnySlice(x, reflect.TypeFor[[]any]())
+	case *PickleBuffer:
+		if x == nil {
+			e.writeNone()
+			return nil
+		}
+		return e.writePickleBuffer(x)
 	case map[string]any:
 		return e.encodeReflect(reflect.ValueOf(x))
 	case *Set:

@@ -22,23 +22,25 @@ import (
 type nodeKind uint8
 
 const (
-	nNone      nodeKind = iota
-	nBool               // a: 0 or 1
-	nInt                // a: the value
-	nBig                // a: index into machine.bigs
-	nFloat              // a: IEEE 754 bits
-	nComplex            // a, b: bits of the real and imaginary parts
-	nStr                // a: start, b: length of UTF-8 text (in data, or side with flagSide)
-	nBytes              // a: start, b: length
-	nByteArray          // a: start, b: length
-	nTuple              // children
-	nList               // children
-	nDict               // children: key, value, key, value...
-	nSet                // children, or a snapshot of another node's (flagFrom)
-	nFrozenSet          // children, or a snapshot of another node's (flagFrom)
-	nGlobal             // a: index into machine.globals
-	nObject             // a: index into machine.objects
-	nRef                // a: the node this one refers to
+	nNone       nodeKind = iota
+	nBool                // a: 0 or 1
+	nInt                 // a: the value
+	nBig                 // a: index into machine.bigs
+	nFloat               // a: IEEE 754 bits
+	nComplex             // a, b: bits of the real and imaginary parts
+	nStr                 // a: start, b: length of UTF-8 text (in data, or side with flagSide)
+	nBytes               // a: start, b: length
+	nByteArray           // a: start, b: length
+	nTuple               // children
+	nList                // children
+	nDict                // children: key, value, key, value...
+	nSet                 // children, or a snapshot of another node's (flagFrom)
+	nFrozenSet           // children, or a snapshot of another node's (flagFrom)
+	nGlobal              // a: index into machine.globals
+	nObject              // a: index into machine.objects
+	nRef                 // a: the node this one refers to
+	nPersistent          // a: the node of the persistent id
+	nBuffer              // a: index into the Buffers option; b: 1 if read-only
 )
 
 // Node flags.
@@ -98,9 +100,10 @@ type machine struct {
 	objects []objectNode
 	side    []byte // decoded text that is not a slice of the input
 
-	proto int // the protocol of the PROTO opcode, 0 if none yet
-	opOff int // offset of the opcode being run
-	op    byte
+	proto      int // the protocol of the PROTO opcode, 0 if none yet
+	nextBuffer int // the next of the Buffers for NEXT_BUFFER
+	opOff      int // offset of the opcode being run
+	op         byte
 }
 
 var machinePool = sync.Pool{New: func() any { return new(machine) }}
@@ -297,9 +300,9 @@ func (m *machine) step() error {
 	case opExt1, opExt2, opExt4:
 		return m.loadExt()
 	case opPersid, opBinpersid:
-		return m.noHandler("a persistent id, and no persistent-load hook is configured")
+		return m.loadPersid()
 	case opNextBuffer:
-		return m.noHandler("an out-of-band buffer, and no buffers were given")
+		return m.loadNextBuffer()
 	case opReadonlyBuffer:
 		return m.loadReadonlyBuffer()
 	default:
@@ -861,16 +864,18 @@ func (m *machine) loadReadonlyBuffer() error {
 	if err != nil {
 		return err
 	}
-	switch m.nodes[m.resolve(top)].kind {
-	case nBytes, nByteArray:
-		// A read-only view of bytes is the bytes themselves; of a bytearray,
-		// its contents, which the model represents as bytes.
-		n := m.resolve(top)
-		if m.nodes[n].kind == nByteArray {
-			c := m.newNode(nBytes)
-			m.nodes[c].a, m.nodes[c].b, m.nodes[c].flags = m.nodes[n].a, m.nodes[n].b, m.nodes[n].flags&flagSide
-			m.stack[len(m.stack)-1] = c
-		}
+	n := m.resolve(top)
+	switch m.nodes[n].kind {
+	case nBuffer:
+		m.stack[len(m.stack)-1] = m.readonlyBuffer(n)
+		return nil
+	case nBytes:
+		return nil // a read-only view of bytes is the bytes themselves
+	case nByteArray:
+		// A read-only view of a bytearray: its contents, as bytes.
+		c := m.newNode(nBytes)
+		m.nodes[c].a, m.nodes[c].b, m.nodes[c].flags = m.nodes[n].a, m.nodes[n].b, m.nodes[n].flags&flagSide
+		m.stack[len(m.stack)-1] = c
 		return nil
 	}
 	return m.syntaxError("READONLY_BUFFER on a " + m.kindName(top) + ", not a buffer")
@@ -938,6 +943,7 @@ var kindNames = [...]string{
 	nComplex: "complex", nStr: "str", nBytes: "bytes", nByteArray: "bytearray",
 	nTuple: "tuple", nList: "list", nDict: "dict", nSet: "set", nFrozenSet: "frozenset",
 	nGlobal: "global", nObject: "object", nRef: "reference",
+	nPersistent: "persistent id", nBuffer: "out-of-band buffer",
 }
 
 // kindName names the Python type of node n for messages.

@@ -129,9 +129,10 @@ func typeID(t reflect.Type) unsafe.Pointer {
 // encodeState is the state of one pickle being written: the output buffer
 // (with the current frame), the memo and the nesting depth.
 type encodeState struct {
-	buf   []byte
-	cfg   *config
-	proto int
+	buf        []byte
+	cfg        *config
+	proto      int
+	persisting bool // writing a persistent id, which is not itself checked
 
 	memo     map[memoKey]int
 	globals  map[Global]int

@@ -56,6 +56,12 @@ type config struct {
 	disallowUnknown  bool      // unknown dict keys into structs are errors
 	nameTransform    func(string) string
 	nameTransformKey uintptr // identifies nameTransform in caches
+
+	persistentID   func(v any) (id any, ok bool) // see PersistentID
+	persistentLoad func(id any) (any, error)     // see PersistentLoad
+	buffers        [][]byte                      // see Buffers
+	hasBuffers     bool
+	bufferCallback func(b *PickleBuffer) bool // see BufferCallback
 }
 
 // reg returns the registry in force.

@@ -37,7 +37,7 @@ func typeEncoder(t reflect.Type) encoderFunc {
 	if f, loaded := encoderCache.LoadOrStore(t, indirect); loaded {
 		return f.(encoderFunc)
 	}
-	real = newTypeEncoder(t, hintNone)
+	real = withPersistentID(newTypeEncoder(t, hintNone))
 	wg.Done()
 	encoderCache.Store(t, real)
 	return real
@@ -60,7 +60,7 @@ func hintedEncoder(t reflect.Type, hint typeHint) encoderFunc {
 	if f, ok := hintedCache.Load(k); ok {
 		return f.(encoderFunc)
 	}
-	f, _ := hintedCache.LoadOrStore(k, newTypeEncoder(t, hint))
+	f, _ := hintedCache.LoadOrStore(k, withPersistentID(newTypeEncoder(t, hint)))
 	return f.(encoderFunc)
 }
 
@@ -85,7 +85,7 @@ func newTypeEncoder(t reflect.Type, hint typeHint) encoderFunc {
 		return enc
 	}
 	switch t {
-	case listPtrType, dictPtrType, setPtrType, frozenSetPtrType, byteArrayPtrType,
+	case listPtrType, dictPtrType, setPtrType, frozenSetPtrType, byteArrayPtrType, pickleBufferPtrType,
 		objectType, bigIntPtrType, encGlobalType, encTupleType:
 		return encodeModelValue
 	case encBigIntType:
