@@ -533,6 +533,10 @@ func (e *encodeState) writeGlobal(g Global) error {
 	if err := checkGlobal(g, e.proto); err != nil {
 		return err
 	}
+	if code, ok := e.cfg.extByGlobal[g]; ok && e.proto >= 2 {
+		e.writeExt(code) // save_global writes extensions without memoizing
+		return nil
+	}
 	dot := strings.LastIndexByte(g.Name, '.')
 	switch {
 	case e.proto >= 4:
@@ -824,4 +828,17 @@ func (e *encodeState) writeArgItems(args Tuple) error {
 		}
 	}
 	return nil
+}
+
+// writeExt writes a registered extension code.
+func (e *encodeState) writeExt(code int32) {
+	switch {
+	case code <= 0xff:
+		e.op1(opExt1, byte(code))
+	case code <= 0xffff:
+		e.startFrame()
+		e.buf = append(e.buf, opExt2, byte(code), byte(code>>8))
+	default:
+		e.opUint32(opExt4, uint32(code))
+	}
 }

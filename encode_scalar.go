@@ -244,6 +244,14 @@ func strKey(s string) memoKey {
 	if len(s) == 0 {
 		return memoKey{kind: memoEmptyStr}
 	}
+	// CPython keeps one object for each one-character str below U+0100, so
+	// such strings are one object however they were made.
+	if len(s) == 1 && s[0] < 0x80 {
+		return memoKey{n: int(s[0]), kind: memoChar1}
+	}
+	if len(s) == 2 && s[0] >= 0xC2 && s[0] <= 0xC3 && s[1]&0xC0 == 0x80 {
+		return memoKey{n: int(s[0]&0x1F)<<6 | int(s[1]&0x3F), kind: memoChar1}
+	}
 	return memoKey{p: unsafe.Pointer(unsafe.StringData(s)), n: len(s), kind: memoStr}
 }
 

@@ -906,7 +906,14 @@ func (m *machine) loadExt() error {
 	if code <= 0 {
 		return m.syntaxError("extension code " + itoa(code) + " is not positive")
 	}
-	return m.noHandler("extension code " + itoa(code) + ", and no extension registry is configured")
+	if m.cfg.extByCode == nil {
+		return m.noHandler("extension code " + itoa(code) + ", and no ExtensionCodes are configured")
+	}
+	g, ok := m.cfg.extByCode[int32(code)]
+	if !ok {
+		return m.syntaxError("unregistered extension code " + itoa(code))
+	}
+	return m.pushGlobal(g)
 }
 
 // --- errors ------------------------------------------------------------------

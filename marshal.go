@@ -108,6 +108,7 @@ const (
 	memoByte1                          // a one-byte bytes; CPython caches all 256
 	memoLatin1                         // the 'latin1' argument of _codecs.encode
 	memoEnum                           // an enum member: its Go type and integer value
+	memoChar1                          // a one-character str below U+0100; CPython caches them
 )
 
 // memoKey identifies a Go value that becomes one Python object. The

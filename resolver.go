@@ -25,6 +25,7 @@ const (
 	ctorBytes                 // builtins.bytes() (CPython's empty bytes below protocol 3)
 	ctorComplex               // builtins.complex(real, imag)
 	ctorEncode                // _codecs.encode(str, encoding): bytes below protocol 3
+	ctorGetattr               // builtins.getattr(global, name): a nested class below protocol 4
 )
 
 // resolver knows which globals a pickle may name.
@@ -40,6 +41,7 @@ var builtinResolver = &resolver{builtins: map[Global]builtinCtor{
 	{"builtins", "bytes"}:     ctorBytes,
 	{"builtins", "complex"}:   ctorComplex,
 	{"_codecs", "encode"}:     ctorEncode,
+	{"builtins", "getattr"}:   ctorGetattr,
 }}
 
 // baseGlobals may be named as values (the base class argument of
@@ -58,7 +60,7 @@ func (r *resolver) allowed(g Global, reg *Registry) bool {
 	if _, ok := r.builtins[g]; ok || baseGlobals[g] || stdlibTypes[g] != nil {
 		return true
 	}
-	return reg.classFor(g) != nil || reg.funcFor(g) != nil
+	return reg.classFor(g) != nil || reg.funcFor(g) != nil || reg.hasNested(g)
 }
 
 // callable reports whether g may be called by op, given the callable's
@@ -96,9 +98,13 @@ func (m *machine) findClass(module, name string) error {
 			module = mod
 		}
 	}
-	g := Global{Module: module, Name: name}
+	return m.pushGlobal(Global{Module: module, Name: name})
+}
+
+// pushGlobal checks g against the resolver and pushes a global node.
+func (m *machine) pushGlobal(g Global) error {
 	if !m.cfg.keepUnknown && !m.res.allowed(g, m.cfg.reg()) {
-		return &GlobalError{Module: module, Name: name, Op: opName(m.op), Offset: m.offset()}
+		return &GlobalError{Module: g.Module, Name: g.Name, Op: opName(m.op), Offset: m.offset()}
 	}
 	n := m.newNode(nGlobal)
 	m.nodes[n].a = int64(len(m.globals))
@@ -384,6 +390,22 @@ func (m *machine) construct(ctor builtinCtor, g Global, args []int32) (int32, er
 		nd.a, nd.b = int64(src), count
 		nd.count = int32(count)
 		m.nodes[src].flags |= flagShared
+		return n, nil
+	case ctorGetattr:
+		// getattr(Outer, 'Inner') names the nested class Outer.Inner, which
+		// must itself be allowed; nothing else is looked up.
+		if len(args) != 2 {
+			return bad()
+		}
+		parent, ok1 := m.globalOf(args[0])
+		attr, ok2 := m.textOf(args[1])
+		if !ok1 || !ok2 {
+			return bad()
+		}
+		if err := m.pushGlobal(Global{parent.Module, parent.Name + "." + attr}); err != nil {
+			return -1, err
+		}
+		n, _ := m.pop()
 		return n, nil
 	case ctorComplex:
 		var parts [2]float64
