@@ -282,6 +282,9 @@ func (m *machine) loadObj() error {
 // *Object values with KeepUnknown).
 func (m *machine) replaceWithObject(callable, args, kwargs int32) error {
 	g, isGlobal := m.globalOf(callable)
+	if ctor := m.res.builtins[g]; isGlobal && ctor != ctorNone {
+		return m.instantiateBuiltin(ctor, g, args, kwargs)
+	}
 	if !m.cfg.keepUnknown && !(isGlobal && m.callable(g, args)) {
 		if !isGlobal {
 			return m.syntaxError(m.op2name() + " calls a " + m.kindName(callable) + ", not a class or function")
@@ -521,4 +524,30 @@ func (m *machine) describeArgs(args []int32) string {
 		parts[i] = m.kindName(a)
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// instantiateBuiltin runs NEWOBJ, NEWOBJ_EX, INST or OBJ on a built-in
+// type the way CPython does: INST and OBJ call the class with the
+// arguments (or __new__ without any, which gives the same empty value);
+// NEWOBJ calls only __new__, which ignores its arguments for set and
+// bytearray and uses them for frozenset, bytes and complex.
+func (m *machine) instantiateBuiltin(ctor builtinCtor, g Global, args, kwargs int32) error {
+	argNodes := m.children(m.resolve(args))
+	if m.op == opNewobj || m.op == opNewobjEx {
+		switch ctor {
+		case ctorEncode, ctorGetattr:
+			return &GlobalError{Module: g.Module, Name: g.Name, Msg: "is not a class (" + m.op2name() + ")", Op: opName(m.op), Offset: m.offset()}
+		case ctorSet, ctorByteArray:
+			argNodes = nil
+		}
+		if kwargs >= 0 && m.nodes[m.resolve(kwargs)].count > 0 {
+			return &GlobalError{Module: g.Module, Name: g.Name, Msg: "called with keyword arguments", Op: opName(m.op), Offset: m.offset()}
+		}
+	}
+	n, err := m.construct(ctor, g, argNodes)
+	if err != nil {
+		return err
+	}
+	m.stack[len(m.stack)-1] = n
+	return nil
 }
