@@ -16,8 +16,7 @@ type binder struct {
 
 	shared map[int32]any // model values of shared nodes, by node
 
-	typed      map[typedKey]reflect.Value // typed values of shared nodes
-	inProgress map[typedKey]bool          // shared nodes being bound by value
+	typed map[typedKey]reflect.Value // typed values of shared nodes
 
 	depth   int
 	work    int64

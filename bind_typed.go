@@ -174,12 +174,11 @@ func (b *binder) pathString() string {
 	return s.String()
 }
 
-func (b *binder) pushIndex(i int)     { b.path = append(b.path, pathElem{index: i}) }
-func (b *binder) pushField(f string)  { b.path = append(b.path, pathElem{field: f, index: -1}) }
-func (b *binder) pushKey(k string)    { b.path = append(b.path, pathElem{key: k, index: -1}) }
-func (b *binder) popPath()            { b.path = b.path[:len(b.path)-1] }
-func (b *binder) setPathIndex(i int)  { b.path[len(b.path)-1].index = i }
-func (b *binder) nodeOf(n int32) node { return b.m.nodes[n] }
+func (b *binder) pushIndex(i int)    { b.path = append(b.path, pathElem{index: i}) }
+func (b *binder) pushField(f string) { b.path = append(b.path, pathElem{field: f, index: -1}) }
+func (b *binder) pushKey(k string)   { b.path = append(b.path, pathElem{key: k, index: -1}) }
+func (b *binder) popPath()           { b.path = b.path[:len(b.path)-1] }
+func (b *binder) setPathIndex(i int) { b.path[len(b.path)-1].index = i }
 
 // --- scalars -----------------------------------------------------------------
 
@@ -386,23 +385,6 @@ func (b *binder) cacheTyped(k typedKey, v reflect.Value) {
 	b.typed[k] = v
 }
 
-// guardCycle refuses a shared node that is reached again while it is being
-// bound by value (a struct or array can't contain itself).
-func (b *binder) guardCycle(n int32, t reflect.Type) (func(), error) {
-	if b.m.nodes[n].flags&flagShared == 0 {
-		return func() {}, nil
-	}
-	k := typedKey{n, t}
-	if b.inProgress[k] {
-		return nil, b.typeError(n, t, "the value contains itself; use pointers to decode cycles")
-	}
-	if b.inProgress == nil {
-		b.inProgress = map[typedKey]bool{}
-	}
-	b.inProgress[k] = true
-	return func() { delete(b.inProgress, k) }, nil
-}
-
 // --- sequences ---------------------------------------------------------------
 
 // seqItems returns the item nodes of a list, tuple, set or frozenset node.
@@ -462,11 +444,6 @@ func newArrayDecoder(t reflect.Type) decodeFunc {
 		if len(items) != t.Len() {
 			return b.typeError(n, t, "length "+strconv.Itoa(len(items))+" does not fit "+t.String())
 		}
-		done, err := b.guardCycle(n, t)
-		if err != nil {
-			return err
-		}
-		defer done()
 		b.pushIndex(0)
 		defer b.popPath()
 		for i, c := range items {
@@ -593,11 +570,6 @@ func newStructDecoder(t reflect.Type) decodeFunc {
 		if !ok {
 			return b.typeError(n, t, "")
 		}
-		done, err := b.guardCycle(n, t)
-		if err != nil {
-			return err
-		}
-		defer done()
 		for k := b.m.nodes[dict].first; k >= 0; {
 			val := b.m.nodes[k].next
 			if err := b.bindField(t, info, decs, inlineDec, k, val, v); err != nil {
