@@ -61,7 +61,7 @@ func runPyChecks(t *testing.T, python, dir string, checks []pyCheck) map[string]
 		t.Fatal(err)
 	}
 	cmd := exec.Command(python, filepath.Join(testdata, "pystrict.py"), jobFile)
-	cmd.Env = append(os.Environ(), "PYTHONPATH="+testdata, "PYTHONHASHSEED=0")
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+testdata, "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

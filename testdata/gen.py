@@ -36,6 +36,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "golden")
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # keep testdata/ free of __pycache__
 
 import goldenclasses  # noqa: E402
 import pystrict  # noqa: E402
