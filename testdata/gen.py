@@ -511,6 +511,12 @@ VECTORS = [
      "NEWOBJ: complex.__new__(complex, 1.0, 2.0)"),
     ("vec_newobj_ex_complex", b"\x80\x04" + G("builtins", "complex") + b")}(\x8c\x04real" + F1 +
      b"\x8c\x04imag" + F2 + b"u\x92.", "NEWOBJ_EX: complex.__new__(complex, real=1.0, imag=2.0)"),
+    ("vec_newobj_set_ignores_args", b"\x80\x02" + G("builtins", "set") + b"]K\x01a\x85\x81.",
+     "NEWOBJ calls set.__new__(set, [1]) only: an EMPTY set (__init__ fills sets)"),
+    ("vec_newobj_frozenset", b"\x80\x02" + G("builtins", "frozenset") + b"]K\x01a\x85\x81.",
+     "NEWOBJ: frozenset.__new__(frozenset, [1]) is frozenset({1})"),
+    ("vec_newobj_bytearray_ignores_args", b"\x80\x02" + G("builtins", "bytearray") + b"C\x02ab\x85\x81.",
+     "NEWOBJ: bytearray.__new__(bytearray, b'ab') is an EMPTY bytearray"),
     ("vec_stack_global_set", b"\x80\x04\x8c\x08builtins\x8c\x03set\x93](K\x01e\x85R.",
      "STACK_GLOBAL without memo"),
     ("vec_py2_set", b"c__builtin__\nset\n((lI1\natR.", "__builtin__.set (fix_imports)"),
