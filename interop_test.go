@@ -35,13 +35,17 @@ type pyCheck struct {
 	WantFile string `json:"want_file,omitempty"` // a pickle CPython loads as the expected value
 	WantExpr string `json:"want_expr,omitempty"` // or a Python expression
 	Setup    string `json:"setup,omitempty"`     // statements run before WantExpr
+	// BytesProtocol, when set, also asks for Got's bytes to equal
+	// pickle.dumps(want, BytesProtocol).
+	BytesProtocol *int `json:"bytes_protocol,omitempty"`
 }
 
 // pyResult is pystrict.py's answer to one check.
 type pyResult struct {
-	ID    string `json:"id"`
-	OK    bool   `json:"ok"`
-	Error string `json:"error"`
+	ID         string `json:"id"`
+	OK         bool   `json:"ok"`
+	Error      string `json:"error"`
+	BytesError string `json:"bytes_error"` // with BytesProtocol: "" when identical
 }
 
 // runPyChecks writes the checks to a job file and runs one python3 process
@@ -180,7 +184,14 @@ type goBuilt struct {
 	value func() any
 	setup string
 	want  string
+	// bytesExempt, when set, says why Go's bytes need not equal
+	// pickle.dumps(want): every other value must encode exactly as CPython
+	// encodes the expression.
+	bytesExempt string
 }
+
+// cpythonNaN is the NaN CPython's float('nan') and math.nan hold.
+var cpythonNaN = math.Float64frombits(0x7ff8000000000000)
 
 func goBuiltValues() []goBuilt {
 	mustDict := func(kv ...any) *Dict {
@@ -211,51 +222,54 @@ func goBuiltValues() []goBuilt {
 		{"scalars", func() any {
 			return NewList(nil, true, false, int64(0), int64(-1), int64(math.MaxInt64), int64(math.MinInt64),
 				big2p100, new(big.Int).Neg(big2p100), 0.1, complex(1, -2))
-		}, "", "[None, True, False, 0, -1, 2**63-1, -2**63, 2**100, -2**100, 0.1, complex(1, -2)]"},
+		}, "", "[None, True, False, 0, -1, 2**63-1, -2**63, 2**100, -2**100, 0.1, complex(1, -2)]", ""},
 		{"floats", func() any {
-			return Tuple{math.NaN(), math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 5e-324, math.MaxFloat64}
-		}, "", "(math.nan, -0.0, math.inf, -math.inf, 5e-324, 1.7976931348623157e308)"},
+			return Tuple{cpythonNaN, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 5e-324, math.MaxFloat64}
+		}, "", "(math.nan, -0.0, math.inf, -math.inf, 5e-324, 1.7976931348623157e308)", ""},
+		{"go_nan", func() any { return math.NaN() }, "", "math.nan",
+			"Go's math.NaN() has other payload bits than CPython's float('nan')"},
 		{"text", func() any {
 			return Tuple{"", "a\u00e9\u20ac\U0001F600", "\xed\xa0\x80", "a\\b\nc\r\x00\x1a", strings.Repeat("x", 70000)}
-		}, "", "('', 'a\\u00e9\\u20ac\\U0001F600', '\\ud800', 'a\\\\b\\nc\\r\\x00\\x1a', 'x' * 70000)"},
+		}, "", "('', 'a\\u00e9\\u20ac\\U0001F600', '\\ud800', 'a\\\\b\\nc\\r\\x00\\x1a', 'x' * 70000)", ""},
 		{"bytes", func() any {
 			return NewList([]byte{}, []byte("a\x00\xff"), bytes.Repeat([]byte("y"), 300), &ByteArray{Bytes: []byte("ba")}, &ByteArray{})
-		}, "", "[b'', b'a\\x00\\xff', b'y' * 300, bytearray(b'ba'), bytearray()]"},
+		}, "", "[b'', b'a\\x00\\xff', b'y' * 300, bytearray(b'ba'), bytearray()]", ""},
 		{"shared_list", func() any {
 			x := NewList(int64(1))
 			return NewList(x, x, Tuple{x})
-		}, "x = [1]", "[x, x, (x,)]"},
+		}, "x = [1]", "[x, x, (x,)]", ""},
 		{"self_list", func() any {
 			l := NewList()
 			l.Append(l)
 			return l
-		}, "l = []\nl.append(l)", "l"},
+		}, "l = []\nl.append(l)", "l", ""},
 		{"self_dict", func() any {
 			d := NewDict()
 			if err := d.Set("me", d); err != nil {
 				panic(err)
 			}
 			return d
-		}, "d = {}\nd['me'] = d", "d"},
+		}, "d = {}\nd['me'] = d", "d", ""},
 		{"recursive_tuple", func() any {
 			l := NewList()
 			t := Tuple{l}
 			l.Append(t)
 			return t
-		}, "l = []\nt = (l,)\nl.append(t)", "t"},
+		}, "l = []\nt = (l,)\nl.append(t)", "t", ""},
 		{"recursive_tuple_long", func() any {
 			l := NewList()
 			t := Tuple{l, int64(1), int64(2), int64(3)}
 			l.Append(t)
 			return NewList(t, l)
-		}, "l = []\nt = (l, 1, 2, 3)\nl.append(t)", "[t, l]"},
+		}, "l = []\nt = (l, 1, 2, 3)\nl.append(t)", "[t, l]", ""},
 		{"mixed_keys", func() any {
 			return mustDict(int64(1), "a", "k", []byte("b"), Tuple{int64(1), "x"}, nil,
 				2.5, true, float64(1), "b", nil, int64(0), mustFrozen(int64(3)), Tuple{})
-		}, "", "{1: 'b', 'k': b'b', (1, 'x'): None, 2.5: True, None: 0, frozenset({3}): ()}"},
+		}, "", "{1: 'b', 'k': b'b', (1, 'x'): None, 2.5: True, None: 0, frozenset({3}): ()}", ""},
 		{"sets", func() any {
 			return NewList(mustSet(int64(1), int64(2), int64(3)), mustSet(), mustFrozen(Tuple{int64(1)}, "s"), mustFrozen())
-		}, "", "[{1, 2, 3}, set(), frozenset({(1,), 's'}), frozenset()]"},
+		}, "", "[{1, 2, 3}, set(), frozenset({(1,), 's'}), frozenset()]",
+			"CPython orders the frozenset's members by their hashes, which depend on the hash seed"},
 		{"batches", func() any {
 			l := NewList()
 			d := NewDict()
@@ -270,17 +284,17 @@ func goBuiltValues() []goBuilt {
 				}
 			}
 			return Tuple{l, d, s}
-		}, "", "(list(range(2001)), {str(i): i for i in range(2001)}, set(range(2001)))"},
+		}, "", "(list(range(2001)), {str(i): i for i in range(2001)}, set(range(2001)))", ""},
 		{"deep", func() any {
 			var v any = NewList()
 			for range 600 {
 				v = NewList(v)
 			}
 			return v
-		}, "v = []\nfor _ in range(600): v = [v]", "v"},
+		}, "v = []\nfor _ in range(600): v = [v]", "v", ""},
 		{"global", func() any {
 			return Tuple{Global{Module: "builtins", Name: "list"}, Global{Module: "collections", Name: "OrderedDict"}}
-		}, "import collections", "(list, collections.OrderedDict)"},
+		}, "import collections", "(list, collections.OrderedDict)", ""},
 	}
 }
 
@@ -311,23 +325,38 @@ func TestInteropGoBuilt(t *testing.T) {
 			if err := os.WriteFile(got, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			checks = append(checks, pyCheck{ID: id, Got: got, WantExpr: b.want, Setup: b.setup})
+			check := pyCheck{ID: id, Got: got, WantExpr: b.want, Setup: b.setup}
+			if b.bytesExempt == "" {
+				check.BytesProtocol = &p
+			}
+			checks = append(checks, check)
 		}
 	}
 	results := map[string]pyResult{}
 	if len(checks) > 0 {
 		results = runPyChecks(t, python, dir, checks)
 	}
-	var pyFailures []string
+	var pyFailures, byteFailures []string
+	compared := 0
 	for _, ch := range checks {
-		if r := results[ch.ID]; !r.OK {
+		r := results[ch.ID]
+		if !r.OK {
 			pyFailures = append(pyFailures, ch.ID+": "+r.Error)
 		}
+		if ch.BytesProtocol != nil {
+			compared++
+			if r.BytesError != "" {
+				byteFailures = append(byteFailures, ch.ID+": "+r.BytesError)
+			}
+		}
 	}
-	t.Logf("%d Go-built pickles: %d strictly identical in python3, %d failed in python3, %d failed in Go",
-		len(checks)+len(goFailures), len(checks)-len(pyFailures), len(pyFailures), len(goFailures))
+	t.Logf("%d Go-built pickles: %d strictly identical in python3, %d failed in python3, %d failed in Go; "+
+		"%d/%d byte-identical to pickle.dumps of the expected value",
+		len(checks)+len(goFailures), len(checks)-len(pyFailures), len(pyFailures), len(goFailures),
+		compared-len(byteFailures), compared)
 	reportFailures(t, "Go", goFailures)
 	reportFailures(t, "python3", pyFailures)
+	reportFailures(t, "bytes", byteFailures)
 }
 
 // TestInteropComparer checks the Python side of these tests: pystrict.py's

@@ -285,14 +285,31 @@ def selftest():
     return failures
 
 
+def _bytes_diff(want, got_path, protocol):
+    """Compares the bytes Go wrote with pickle.dumps(want, protocol)."""
+    with open(got_path, "rb") as f:
+        got = f.read()
+    exp = pickle.dumps(want, protocol)
+    if got == exp:
+        return ""
+    i = 0
+    while i < min(len(got), len(exp)) and got[i] == exp[i]:
+        i += 1
+    lo = max(0, i - 16)
+    return "differs from pickle.dumps(want, %d) at offset %d (len %d, CPython %d): go %r, cpython %r" % (
+        protocol, i, len(got), len(exp), got[lo:i + 24], exp[lo:i + 24])
+
+
 def main(argv):
     """Usage: pystrict.py JOBS.json
 
     JOBS.json holds a list of checks, each {"id": ..., "got": PATH, and
     either "want_file": PATH (a pickle to load) or "want_expr": EXPR with an
-    optional "setup": STATEMENTS}. For each check the program loads got and
-    want and compares them strictly. It prints one JSON object per check:
-    {"id": ..., "ok": bool, "error": "..."}.
+    optional "setup": STATEMENTS, and optionally "bytes_protocol": P}. For
+    each check the program loads got and want and compares them strictly;
+    with bytes_protocol it also compares got's bytes with
+    pickle.dumps(want, P). It prints one JSON object per check:
+    {"id": ..., "ok": bool, "error": "...", "bytes_error": "..."}.
     """
     if argv[1:] == ["--selftest"]:
         failures = selftest()
@@ -300,6 +317,7 @@ def main(argv):
             print(f)
         print("pystrict selftest: %d pairs, %d failures" % (len(_selftest_pairs()), len(failures)))
         return 1 if failures else 0
+    sys.setrecursionlimit(20000)  # pickle.dumps of deeply nested values recurses
     with open(argv[1]) as f:
         checks = json.load(f)
     out = sys.stdout
@@ -320,6 +338,8 @@ def main(argv):
         err = compare(want, got)
         result["ok"] = err is None
         result["error"] = err or ""
+        if "bytes_protocol" in check:
+            result["bytes_error"] = _bytes_diff(want, check["got"], check["bytes_protocol"])
         out.write(json.dumps(result) + "\n")
     return 0
 
