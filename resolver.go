@@ -541,7 +541,10 @@ func (m *machine) instantiateBuiltin(ctor builtinCtor, g Global, args, kwargs in
 			argNodes = nil
 		}
 		if kwargs >= 0 && m.nodes[m.resolve(kwargs)].count > 0 {
-			return &GlobalError{Module: g.Module, Name: g.Name, Msg: "called with keyword arguments", Op: opName(m.op), Offset: m.offset()}
+			var ok bool
+			if argNodes, ok = m.keywordsAsPositional(ctor, argNodes, m.resolve(kwargs)); !ok {
+				return &GlobalError{Module: g.Module, Name: g.Name, Msg: "called with unsupported keyword arguments", Op: opName(m.op), Offset: m.offset()}
+			}
 		}
 	}
 	n, err := m.construct(ctor, g, argNodes)
@@ -550,4 +553,55 @@ func (m *machine) instantiateBuiltin(ctor builtinCtor, g Global, args, kwargs in
 	}
 	m.stack[len(m.stack)-1] = n
 	return nil
+}
+
+// keywordParams are the keyword parameters of the built-in types that take
+// any, in positional order.
+var keywordParams = map[builtinCtor][]string{
+	ctorComplex: {"real", "imag"},
+	ctorBytes:   {"source", "encoding"},
+}
+
+// keywordsAsPositional merges the keyword arguments of dict node kw into
+// the positional ones, as Python binds them.
+func (m *machine) keywordsAsPositional(ctor builtinCtor, args []int32, kw int32) ([]int32, bool) {
+	params := keywordParams[ctor]
+	out := make([]int32, len(params))
+	for i := range out {
+		out[i] = -1
+	}
+	if len(args) > len(params) {
+		return nil, false
+	}
+	copy(out, args)
+	for k := m.nodes[kw].first; k >= 0; k = m.nodes[m.nodes[k].next].next {
+		name, ok := m.textOf(k)
+		if !ok {
+			return nil, false
+		}
+		i := indexOf(params, name)
+		if i < 0 || out[i] >= 0 {
+			return nil, false
+		}
+		out[i] = m.nodes[k].next
+	}
+	n := len(out)
+	for n > 0 && out[n-1] < 0 {
+		n--
+	}
+	for _, a := range out[:n] {
+		if a < 0 {
+			return nil, false // a gap: an earlier parameter is missing
+		}
+	}
+	return out[:n], true
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }
