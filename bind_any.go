@@ -14,7 +14,7 @@ type binder struct {
 	m   *machine
 	cfg *config
 
-	shared map[int32]any // model values of shared nodes, by node
+	sharedVals []any // model values of shared nodes (node.slot - 1)
 
 	typed map[typedKey]reflect.Value // typed values of shared nodes
 
@@ -75,15 +75,20 @@ func (b *binder) anyValue(n int32) (any, error) {
 		return bitsFloat(uint64(nd.a)), nil
 	}
 	isShared := nd.flags&flagShared != 0
-	if isShared {
-		if v, ok := b.shared[n]; ok {
-			return v, nil
-		}
+	if isShared && nd.slot > 0 {
+		return b.sharedVals[nd.slot-1], nil
 	}
 	if err := b.enter(n); err != nil {
 		return nil, err
 	}
-	defer b.leave()
+	v, err := b.buildAny(n, isShared)
+	b.leave()
+	return v, err
+}
+
+// buildAny makes the model value of node n, which is not built yet.
+func (b *binder) buildAny(n int32, isShared bool) (any, error) {
+	nd := &b.m.nodes[n]
 	switch nd.kind {
 	case nBig:
 		return b.m.bigs[nd.a], nil
@@ -120,9 +125,12 @@ func (b *binder) anyValue(n int32) (any, error) {
 		}
 		return b.remember(n, isShared, f), nil
 	case nObject:
-		o := &Object{}
-		b.remember(n, isShared, o)
-		return o, b.fillObject(n, o)
+		return b.anyObject(n, isShared)
+	case nPersistent:
+		v, err := b.persistentValue(n)
+		return b.remember(n, isShared, v), err
+	case nBuffer:
+		return b.remember(n, isShared, b.bufferValue(n)), nil
 	}
 	return nil, b.syntaxAt(n, "unexpected node", nil)
 }
@@ -130,10 +138,8 @@ func (b *binder) anyValue(n int32) (any, error) {
 // remember caches v as the value of shared node n.
 func (b *binder) remember(n int32, isShared bool, v any) any {
 	if isShared {
-		if b.shared == nil {
-			b.shared = map[int32]any{}
-		}
-		b.shared[n] = v
+		b.sharedVals = append(b.sharedVals, v)
+		b.m.nodes[n].slot = int32(len(b.sharedVals))
 	}
 	return v
 }
