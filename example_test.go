@@ -13,6 +13,27 @@ import (
 // The pickles below were written by CPython 3.11; the comment above each
 // one gives the Python expression.
 
+func ExampleMarshal() {
+	type Point struct {
+		X int `pickle:"x"`
+		Y int `pickle:"y"`
+	}
+	// A struct is written as a dict of its fields, byte for byte what
+	// Python's pickle.dumps({'x': 1, 'y': 2}, protocol=2) writes.
+	data, err := pickle.Marshal(Point{X: 1, Y: 2}, pickle.Protocol(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%q\n", data)
+
+	// Go values with no pickle form are an error naming the Go path.
+	_, err = pickle.Marshal(map[string]any{"callback": func() {}})
+	fmt.Println(err)
+	// Output:
+	// "\x80\x02}q\x00(X\x01\x00\x00\x00xq\x01K\x01X\x01\x00\x00\x00yq\x02K\x02u."
+	// pickle: cannot encode Go func() at ["callback"]
+}
+
 // pickle.dumps({'name': 'widget', 'price': 9.99, 'tags': ['a', 'b'], 'stock': 12}, protocol=2)
 const widgetPickle = "\x80\x02}q\x00(X\x04\x00\x00\x00nameq\x01X\x06\x00\x00\x00widgetq\x02X\x05\x00\x00\x00priceq\x03G@#\xfa\xe1G\xae\x14{X\x04\x00\x00\x00tagsq\x04]q\x05(X\x01\x00\x00\x00aq\x06X\x01\x00\x00\x00bq\x07eX\x05\x00\x00\x00stockq\x08K\x0cu."
 
