@@ -14,7 +14,7 @@ type binder struct {
 	m   *machine
 	cfg *config
 
-	sharedVals []any // model values of shared nodes (node.slot - 1)
+	cache []cacheEntry // what shared nodes were bound to (node.slot - 1)
 
 	typed map[typedKey]reflect.Value // typed values of shared nodes
 
@@ -76,7 +76,9 @@ func (b *binder) anyValue(n int32) (any, error) {
 	}
 	isShared := nd.flags&flagShared != 0
 	if isShared && nd.slot > 0 {
-		return b.sharedVals[nd.slot-1], nil
+		if c := &b.cache[nd.slot-1]; c.hasAny {
+			return c.anyVal, nil
+		}
 	}
 	if err := b.enter(n); err != nil {
 		return nil, err
@@ -138,10 +140,29 @@ func (b *binder) buildAny(n int32, isShared bool) (any, error) {
 // remember caches v as the value of shared node n.
 func (b *binder) remember(n int32, isShared bool, v any) any {
 	if isShared {
-		b.sharedVals = append(b.sharedVals, v)
-		b.m.nodes[n].slot = int32(len(b.sharedVals))
+		c := b.slotOf(n)
+		c.anyVal, c.hasAny = v, true
 	}
 	return v
+}
+
+// cacheEntry is what one shared node was bound to: its model value, and
+// the first typed value made of it.
+type cacheEntry struct {
+	anyVal any
+	hasAny bool
+	t      reflect.Type
+	v      reflect.Value
+}
+
+// slotOf returns the cache entry of node n, giving it one if needed.
+func (b *binder) slotOf(n int32) *cacheEntry {
+	nd := &b.m.nodes[n]
+	if nd.slot == 0 {
+		b.cache = append(b.cache, cacheEntry{})
+		nd.slot = int32(len(b.cache))
+	}
+	return &b.cache[nd.slot-1]
 }
 
 // fillItems binds the children of n into dst.

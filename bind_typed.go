@@ -382,10 +382,9 @@ func newPointerDecoder(t reflect.Type) decodeFunc {
 			v.SetZero()
 			return nil
 		}
-		shared := nd.flags&flagShared != 0
-		key := typedKey{n, t}
+		shared := nd.flags&(flagShared|flagMemo) != 0
 		if shared {
-			if p, ok := b.typed[key]; ok {
+			if p, ok := b.lookupTyped(n, t); ok {
 				v.Set(p)
 				return nil
 			}
@@ -394,17 +393,35 @@ func newPointerDecoder(t reflect.Type) decodeFunc {
 			v.Set(reflect.New(t.Elem()))
 		}
 		if shared {
-			b.cacheTyped(key, v)
+			b.cacheTyped(n, t, v)
 		}
 		return elem(b, n, v.Elem())
 	}
 }
 
-func (b *binder) cacheTyped(k typedKey, v reflect.Value) {
+// lookupTyped returns the value node n was bound to as a t, if it was.
+func (b *binder) lookupTyped(n int32, t reflect.Type) (reflect.Value, bool) {
+	if slot := b.m.nodes[n].slot; slot > 0 {
+		if c := &b.cache[slot-1]; c.t == t {
+			return c.v, true
+		}
+	}
+	v, ok := b.typed[typedKey{n, t}]
+	return v, ok
+}
+
+// cacheTyped records that node n was bound to v, of type t: in the node's
+// cache slot, or in a map when the slot holds another type already.
+func (b *binder) cacheTyped(n int32, t reflect.Type, v reflect.Value) {
+	c := b.slotOf(n)
+	if c.t == nil || c.t == t {
+		c.t, c.v = t, v
+		return
+	}
 	if b.typed == nil {
 		b.typed = map[typedKey]reflect.Value{}
 	}
-	b.typed[k] = v
+	b.typed[typedKey{n, t}] = v
 }
 
 // --- sequences ---------------------------------------------------------------
@@ -443,10 +460,9 @@ func newSliceDecoder(t reflect.Type) decodeFunc {
 		if !ok {
 			return b.typeError(n, t, "")
 		}
-		key := typedKey{n, t}
-		shared := b.m.nodes[n].flags&flagShared != 0
+		shared := b.m.nodes[n].flags&(flagShared|flagMemo) != 0
 		if shared {
-			if s, ok := b.typed[key]; ok {
+			if s, ok := b.lookupTyped(n, t); ok {
 				v.Set(s)
 				return nil
 			}
@@ -454,7 +470,7 @@ func newSliceDecoder(t reflect.Type) decodeFunc {
 		s := reflect.MakeSlice(t, count, count)
 		v.Set(s)
 		if shared {
-			b.cacheTyped(key, s)
+			b.cacheTyped(n, t, s)
 		}
 		b.pushIndex(0)
 		err := b.fillSlice(first, count, s, elem)
@@ -536,8 +552,10 @@ func (b *binder) text(n int32) string {
 	nd := &b.m.nodes[n]
 	if nd.flags&flagShared != 0 {
 		if nd.slot > 0 {
-			if s, ok := b.sharedVals[nd.slot-1].(string); ok {
-				return s
+			if c := &b.cache[nd.slot-1]; c.hasAny {
+				if s, ok := c.anyVal.(string); ok {
+					return s
+				}
 			}
 		}
 		str := string(b.m.payload(n))
@@ -581,19 +599,18 @@ func newMapDecoder(t reflect.Type) decodeFunc {
 		default:
 			return b.typeError(n, t, "")
 		}
-		key := typedKey{n, t}
-		shared := nd.flags&flagShared != 0
+		shared := nd.flags&(flagShared|flagMemo) != 0
 		if shared {
-			if mv, ok := b.typed[key]; ok {
+			if mv, ok := b.lookupTyped(n, t); ok {
 				v.Set(mv)
 				return nil
 			}
 		}
 		if v.IsNil() || shared {
-			v.Set(reflect.MakeMapWithSize(t, int(nd.count)))
+			v.Set(reflect.MakeMapWithSize(t, int(nd.count)/2))
 		}
 		if shared {
-			b.cacheTyped(key, v)
+			b.cacheTyped(n, t, v)
 		}
 		if nd.kind != nDict {
 			return b.fillMapFromSet(n, v, keyDec)

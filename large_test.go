@@ -8,7 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
+	"strings"
 	"testing"
 )
 
@@ -38,7 +38,17 @@ func TestLargeBytesEncodePeakMemory(t *testing.T) {
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	peakKB := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	// The child reports its own peak (VmHWM): the rusage of a child can
+	// include the parent's memory from before exec.
+	var peakKB int64
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			peakKB, _ = strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		}
+	}
+	if peakKB == 0 {
+		t.Fatalf("the child did not report its peak memory:\n%s", out)
+	}
 	size := int64(mb) << 20
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -81,5 +91,11 @@ func largeChild() {
 		os.Exit(1)
 	}
 	_, _ = io.Discard.Write(data[:1])
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			fmt.Println(line)
+		}
+	}
 	os.Exit(0)
 }

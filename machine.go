@@ -47,8 +47,9 @@ const (
 const (
 	flagSide   uint8 = 1 << iota // payload is in machine.side, not in the input
 	flagLinked                   // already the child of some container
-	flagShared                   // memoized or duplicated: may be reached twice
+	flagShared                   // fetched from the memo, duplicated or copied: may be reached twice
 	flagFrom                     // set/frozenset: members are the first b children of node a
+	flagMemo                     // stored in the memo: typed containers of it are cached, so cycles close
 )
 
 // node is one entry of the tape (40 bytes).
@@ -63,7 +64,7 @@ type node struct {
 	first int32 // first child, or -1
 	last  int32 // last child, or -1
 	next  int32 // next sibling, or -1
-	slot  int32 // for shared nodes: binder.sharedVals index + 1, 0 if not built yet
+	slot  int32 // for shared nodes: binder.cache index + 1, 0 if none yet
 }
 
 // objectNode holds what an inert object was built from (see Object).
@@ -600,7 +601,7 @@ func (m *machine) memoPut(i uint64) error {
 			return m.limitError("MaxMemo", m.cfg.maxMemo, m.memo.count+1)
 		}
 	}
-	m.nodes[m.resolve(top)].flags |= flagShared
+	m.nodes[m.resolve(top)].flags |= flagMemo
 	if m.memo.put(i, top) {
 		m.memo.count++
 	}
@@ -628,6 +629,7 @@ func (m *machine) loadGet() error {
 	if !ok {
 		return m.syntaxError("memo has no value at index " + uitoa(i))
 	}
+	m.nodes[m.resolve(n)].flags |= flagShared
 	m.push(n)
 	return nil
 }
