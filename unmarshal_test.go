@@ -526,3 +526,15 @@ func TestDecodeFloatRanges(t *testing.T) {
 		t.Errorf("inf into float32: %v %v", f32, err)
 	}
 }
+
+func TestMaxContainerLenCountsDictItems(t *testing.T) {
+	var v any
+	two := "}(K\x01K\x01K\x02K\x02u." // {1: 1, 2: 2}
+	if err := Unmarshal([]byte(two), &v, MaxContainerLen(2)); err != nil {
+		t.Errorf("a dict of 2 items with MaxContainerLen(2): %v", err)
+	}
+	var le *LimitError
+	if err := Unmarshal([]byte(two), &v, MaxContainerLen(1)); !errors.As(err, &le) || le.Tried != 2 {
+		t.Errorf("MaxContainerLen(1): %v", err)
+	}
+}
