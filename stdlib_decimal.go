@@ -105,13 +105,13 @@ func intoDecimal(c *callView, v reflect.Value) (bool, error) {
 	case t == bigRatValType:
 		r, err := d.Rat()
 		if err != nil {
-			return true, c.errorf(err.Error())
+			return true, c.typeErrorf(v, err.Error())
 		}
 		v.Set(reflect.ValueOf(r).Elem())
 	case t == bigFloatVType:
 		f, err := d.BigFloat(0)
 		if err != nil {
-			return true, c.errorf(err.Error())
+			return true, c.typeErrorf(v, err.Error())
 		}
 		v.Set(reflect.ValueOf(f).Elem())
 	case t.Kind() == reflect.String:
@@ -119,10 +119,10 @@ func intoDecimal(c *callView, v reflect.Value) (bool, error) {
 	default:
 		f, err := d.Float64()
 		if err != nil {
-			return true, c.errorf(err.Error())
+			return true, c.typeErrorf(v, err.Error())
 		}
 		if t.Kind() == reflect.Float32 && !math.IsInf(f, 0) && math.Abs(f) > math.MaxFloat32 {
-			return true, c.errorf(d.String() + " overflows float32")
+			return true, c.typeErrorf(v, d.String()+" overflows float32")
 		}
 		v.SetFloat(f)
 	}

@@ -104,7 +104,7 @@ func init() {
 // or a str of code points below 256 (Python 2 pickles loaded with
 // Encoding("latin1"), which CPython accepts too). ok is false when the
 // argument is not a state at all (the constructor's int arguments).
-func stateBytes(s State) (b []byte, ok bool, err error) {
+func stateBytes(c *callView, s State) (b []byte, ok bool, err error) {
 	switch s.Kind() {
 	case "bytes":
 		err = s.Decode(&b)
@@ -117,7 +117,7 @@ func stateBytes(s State) (b []byte, ok bool, err error) {
 		b = make([]byte, 0, len(txt))
 		for _, r := range txt {
 			if r > 0xFF {
-				return nil, true, errors.New("state str is not Latin-1")
+				return nil, true, c.errorf("state str is not Latin-1")
 			}
 			b = append(b, byte(r))
 		}
@@ -170,6 +170,11 @@ func (c *callView) inertOr(err error) (any, error) {
 	return o, c.b.fillObject(c.n, o)
 }
 
+// typeErrorf returns a type error for a value that does not fit target v.
+func (c *callView) typeErrorf(v reflect.Value, msg string) error {
+	return c.b.typeError(c.n, v.Type(), c.Callee.String()+": "+msg)
+}
+
 // rememberEarly records v as the value of the call's node before its
 // contents are decoded, so that a container that holds itself decodes to a
 // cycle rather than recursing.
@@ -195,7 +200,7 @@ func decodeDateTime(c *callView) (DateTime, error) {
 	if len(c.Args) == 0 || len(c.Args) > 8 {
 		return dt, c.errorf(fmt.Sprintf("takes 1 to 8 arguments, not %d", len(c.Args)))
 	}
-	state, isState, err := stateBytes(c.Args[0])
+	state, isState, err := stateBytes(c, c.Args[0])
 	if err != nil {
 		return dt, err
 	}
@@ -246,7 +251,7 @@ func intoDateTime(c *callView, v reflect.Value) (bool, error) {
 	}
 	t, err := dt.Time()
 	if err != nil {
-		return true, c.errorf(err.Error())
+		return true, c.typeErrorf(v, err.Error())
 	}
 	v.Set(reflect.ValueOf(t))
 	return true, nil
@@ -262,7 +267,7 @@ func decodeDate(c *callView) (Date, error) {
 	if len(c.Args) == 0 || len(c.Args) > 3 {
 		return d, c.errorf(fmt.Sprintf("takes 1 to 3 arguments, not %d", len(c.Args)))
 	}
-	state, isState, err := stateBytes(c.Args[0])
+	state, isState, err := stateBytes(c, c.Args[0])
 	if err != nil {
 		return d, err
 	}
@@ -321,7 +326,7 @@ func decodeTimeOfDay(c *callView) (TimeOfDay, error) {
 		err     error
 	)
 	if len(c.Args) > 0 {
-		if state, isState, err = stateBytes(c.Args[0]); err != nil {
+		if state, isState, err = stateBytes(c, c.Args[0]); err != nil {
 			return t, err
 		}
 	}
@@ -408,7 +413,7 @@ func intoTimeDelta(c *callView, v reflect.Value) (bool, error) {
 	}
 	d, ok := td.Duration()
 	if !ok {
-		return true, c.errorf(td.String() + " does not fit in a time.Duration (±292 years); decode into pickle.TimeDelta")
+		return true, c.typeErrorf(v, td.String()+" does not fit in a time.Duration (±292 years); decode into pickle.TimeDelta")
 	}
 	v.SetInt(int64(d))
 	return true, nil
@@ -461,7 +466,7 @@ func intoTimeZone(c *callView, v reflect.Value) (bool, error) {
 	}
 	loc, err := z.Location()
 	if err != nil {
-		return true, c.errorf(err.Error())
+		return true, c.typeErrorf(v, err.Error())
 	}
 	v.Set(reflect.ValueOf(loc).Elem())
 	return true, nil
