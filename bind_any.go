@@ -14,7 +14,7 @@ type binder struct {
 	m   *machine
 	cfg *config
 
-	shared map[int32]any // model values of shared nodes, by node
+	cache []cacheEntry // what shared nodes were bound to (node.slot - 1)
 
 	typed map[typedKey]reflect.Value // typed values of shared nodes
 
@@ -75,15 +75,22 @@ func (b *binder) anyValue(n int32) (any, error) {
 		return bitsFloat(uint64(nd.a)), nil
 	}
 	isShared := nd.flags&flagShared != 0
-	if isShared {
-		if v, ok := b.shared[n]; ok {
-			return v, nil
+	if isShared && nd.slot > 0 {
+		if c := &b.cache[nd.slot-1]; c.hasAny {
+			return c.anyVal, nil
 		}
 	}
 	if err := b.enter(n); err != nil {
 		return nil, err
 	}
-	defer b.leave()
+	v, err := b.buildAny(n, isShared)
+	b.leave()
+	return v, err
+}
+
+// buildAny makes the model value of node n, which is not built yet.
+func (b *binder) buildAny(n int32, isShared bool) (any, error) {
+	nd := &b.m.nodes[n]
 	switch nd.kind {
 	case nBig:
 		return b.m.bigs[nd.a], nil
@@ -120,9 +127,12 @@ func (b *binder) anyValue(n int32) (any, error) {
 		}
 		return b.remember(n, isShared, f), nil
 	case nObject:
-		o := &Object{}
-		b.remember(n, isShared, o)
-		return o, b.fillObject(n, o)
+		return b.anyObject(n, isShared)
+	case nPersistent:
+		v, err := b.persistentValue(n)
+		return b.remember(n, isShared, v), err
+	case nBuffer:
+		return b.remember(n, isShared, b.bufferValue(n)), nil
 	}
 	return nil, b.syntaxAt(n, "unexpected node", nil)
 }
@@ -130,12 +140,29 @@ func (b *binder) anyValue(n int32) (any, error) {
 // remember caches v as the value of shared node n.
 func (b *binder) remember(n int32, isShared bool, v any) any {
 	if isShared {
-		if b.shared == nil {
-			b.shared = map[int32]any{}
-		}
-		b.shared[n] = v
+		c := b.slotOf(n)
+		c.anyVal, c.hasAny = v, true
 	}
 	return v
+}
+
+// cacheEntry is what one shared node was bound to: its model value, and
+// the first typed value made of it.
+type cacheEntry struct {
+	anyVal any
+	hasAny bool
+	t      reflect.Type
+	v      reflect.Value
+}
+
+// slotOf returns the cache entry of node n, giving it one if needed.
+func (b *binder) slotOf(n int32) *cacheEntry {
+	nd := &b.m.nodes[n]
+	if nd.slot == 0 {
+		b.cache = append(b.cache, cacheEntry{})
+		nd.slot = int32(len(b.cache))
+	}
+	return &b.cache[nd.slot-1]
 }
 
 // fillItems binds the children of n into dst.

@@ -26,7 +26,7 @@ type typedKey struct {
 type pathElem struct {
 	field string // struct field name, or "" for an index or key
 	index int    // slice or array index, or -1
-	key   string // map key, rendered
+	key   int32  // node of a map key, rendered only for an error message
 }
 
 var decoderCache sync.Map // reflect.Type -> decodeFunc
@@ -69,6 +69,9 @@ var (
 )
 
 func newTypeDecoder(t reflect.Type) decodeFunc {
+	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(stateSetterType) {
+		return newSetStateDecoder(t)
+	}
 	switch {
 	case t == bigIntType:
 		return decodeBigInt
@@ -118,9 +121,28 @@ func (b *binder) bind(n int32, v reflect.Value, dec decodeFunc) error {
 	if err := b.enter(n); err != nil {
 		return err
 	}
-	err := dec(b, n, v)
+	var err error
+	switch k := b.m.nodes[n].kind; {
+	case k == nObject && objectNeedsCall(v.Type()):
+		err = b.bindObject(n, v) // an enum member or a registered function's result
+	case k == nPersistent || k == nBuffer:
+		err = b.bindSpecial(n, v)
+	default:
+		err = dec(b, n, v)
+	}
 	b.leave()
 	return err
+}
+
+// objectNeedsCall reports whether an object decoded into t must go through
+// bindObject because t's own decoder knows nothing of objects: every kind
+// but structs, pointers and interfaces, unless t has SetState.
+func objectNeedsCall(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Pointer, reflect.Interface:
+		return false
+	}
+	return t != tupleType && !reflect.PointerTo(t).Implements(stateSetterType)
 }
 
 // --- errors and paths --------------------------------------------------------
@@ -165,18 +187,18 @@ func (b *binder) pathString() string {
 			s.WriteByte('[')
 			s.WriteString(strconv.Itoa(p.index))
 			s.WriteByte(']')
-		default:
+		case p.key >= 0:
 			s.WriteByte('[')
-			s.WriteString(p.key)
+			s.WriteString(b.keyLabel(p.key))
 			s.WriteByte(']')
 		}
 	}
 	return s.String()
 }
 
-func (b *binder) pushIndex(i int)    { b.path = append(b.path, pathElem{index: i}) }
-func (b *binder) pushField(f string) { b.path = append(b.path, pathElem{field: f, index: -1}) }
-func (b *binder) pushKey(k string)   { b.path = append(b.path, pathElem{key: k, index: -1}) }
+func (b *binder) pushIndex(i int)    { b.path = append(b.path, pathElem{index: i, key: -1}) }
+func (b *binder) pushField(f string) { b.path = append(b.path, pathElem{field: f, index: -1, key: -1}) }
+func (b *binder) pushKey(k int32)    { b.path = append(b.path, pathElem{key: k, index: -1}) }
 func (b *binder) popPath()           { b.path = b.path[:len(b.path)-1] }
 func (b *binder) setPathIndex(i int) { b.path[len(b.path)-1].index = i }
 
@@ -264,7 +286,7 @@ func decodeString(b *binder, n int32, v reflect.Value) error {
 	if b.m.nodes[n].kind != nStr {
 		return b.typeError(n, v.Type(), "")
 	}
-	v.SetString(string(b.m.payload(n)))
+	v.SetString(b.text(n))
 	return nil
 }
 
@@ -360,10 +382,9 @@ func newPointerDecoder(t reflect.Type) decodeFunc {
 			v.SetZero()
 			return nil
 		}
-		shared := nd.flags&flagShared != 0
-		key := typedKey{n, t}
+		shared := nd.flags&(flagShared|flagMemo) != 0
 		if shared {
-			if p, ok := b.typed[key]; ok {
+			if p, ok := b.lookupTyped(n, t); ok {
 				v.Set(p)
 				return nil
 			}
@@ -372,31 +393,61 @@ func newPointerDecoder(t reflect.Type) decodeFunc {
 			v.Set(reflect.New(t.Elem()))
 		}
 		if shared {
-			b.cacheTyped(key, v)
+			b.cacheTyped(n, t, v)
 		}
 		return elem(b, n, v.Elem())
 	}
 }
 
-func (b *binder) cacheTyped(k typedKey, v reflect.Value) {
+// lookupTyped returns the value node n was bound to as a t, if it was.
+func (b *binder) lookupTyped(n int32, t reflect.Type) (reflect.Value, bool) {
+	if slot := b.m.nodes[n].slot; slot > 0 {
+		if c := &b.cache[slot-1]; c.t == t {
+			return c.v, true
+		}
+	}
+	v, ok := b.typed[typedKey{n, t}]
+	return v, ok
+}
+
+// cacheTyped records that node n was bound to v, of type t: in the node's
+// cache slot, or in a map when the slot holds another type already.
+func (b *binder) cacheTyped(n int32, t reflect.Type, v reflect.Value) {
+	c := b.slotOf(n)
+	if c.t == nil || c.t == t {
+		c.t, c.v = t, v
+		return
+	}
 	if b.typed == nil {
 		b.typed = map[typedKey]reflect.Value{}
 	}
-	b.typed[k] = v
+	b.typed[typedKey{n, t}] = v
 }
 
 // --- sequences ---------------------------------------------------------------
 
-// seqItems returns the item nodes of a list, tuple, set or frozenset node.
-func (b *binder) seqItems(n int32) ([]int32, bool) {
-	switch b.m.nodes[n].kind {
+// seqSpan returns the first item node and the number of items of a list,
+// tuple, set or frozenset node; items follow each other through next.
+func (b *binder) seqSpan(n int32) (first int32, count int, ok bool) {
+	nd := &b.m.nodes[n]
+	switch nd.kind {
 	case nList, nTuple:
-		return b.m.children(n), true
+		return nd.first, int(nd.count), true
 	case nSet, nFrozenSet:
-		return b.members(n), true
+		if nd.flags&flagFrom != 0 {
+			return b.m.nodes[nd.a].first, int(nd.b), true
+		}
+		return nd.first, int(nd.count), true
 	}
-	return nil, false
+	return -1, 0, false
 }
+
+var (
+	float64SliceType = reflect.TypeOf([]float64(nil))
+	int64SliceType   = reflect.TypeOf([]int64(nil))
+	intSliceType     = reflect.TypeOf([]int(nil))
+	stringSliceType  = reflect.TypeOf([]string(nil))
+)
 
 func newSliceDecoder(t reflect.Type) decodeFunc {
 	elem := typeDecoder(t.Elem())
@@ -405,54 +456,129 @@ func newSliceDecoder(t reflect.Type) decodeFunc {
 			v.SetZero()
 			return nil
 		}
-		items, ok := b.seqItems(n)
+		first, count, ok := b.seqSpan(n)
 		if !ok {
 			return b.typeError(n, t, "")
 		}
-		key := typedKey{n, t}
-		shared := b.m.nodes[n].flags&flagShared != 0
+		shared := b.m.nodes[n].flags&(flagShared|flagMemo) != 0
 		if shared {
-			if s, ok := b.typed[key]; ok {
+			if s, ok := b.lookupTyped(n, t); ok {
 				v.Set(s)
 				return nil
 			}
 		}
-		s := reflect.MakeSlice(t, len(items), len(items))
+		s := reflect.MakeSlice(t, count, count)
 		v.Set(s)
 		if shared {
-			b.cacheTyped(key, s)
+			b.cacheTyped(n, t, s)
 		}
 		b.pushIndex(0)
-		defer b.popPath()
-		for i, c := range items {
-			b.setPathIndex(i)
-			if err := b.bind(c, s.Index(i), elem); err != nil {
+		err := b.fillSlice(first, count, s, elem)
+		b.popPath()
+		return err
+	}
+}
+
+// fillSlice binds count items starting at node c into s. Slices of the
+// common scalar types are filled without reflection per item; an item of
+// another kind goes through its decoder (for the error, or an enum).
+func (b *binder) fillSlice(c int32, count int, s reflect.Value, elem decodeFunc) error {
+	nodes := b.m.nodes
+	switch s.Type() {
+	case float64SliceType:
+		out := s.Interface().([]float64)
+		for i := 0; i < count; i, c = i+1, nodes[c].next {
+			if nd := &nodes[b.m.resolve(c)]; nd.kind == nFloat {
+				out[i] = bitsFloat(uint64(nd.a))
+			} else if err := b.bindItem(i, c, s, elem); err != nil {
 				return err
 			}
 		}
-		return nil
+		return b.countWork(count)
+	case int64SliceType, intSliceType:
+		ints64, _ := s.Interface().([]int64)
+		ints, _ := s.Interface().([]int)
+		for i := 0; i < count; i, c = i+1, nodes[c].next {
+			nd := &nodes[b.m.resolve(c)]
+			if nd.kind != nInt || ints != nil && int64(int(nd.a)) != nd.a {
+				if err := b.bindItem(i, c, s, elem); err != nil {
+					return err
+				}
+			} else if ints64 != nil {
+				ints64[i] = nd.a
+			} else {
+				ints[i] = int(nd.a)
+			}
+		}
+		return b.countWork(count)
+	case stringSliceType:
+		out := s.Interface().([]string)
+		for i := 0; i < count; i, c = i+1, nodes[c].next {
+			r := b.m.resolve(c)
+			if nodes[r].kind == nStr {
+				out[i] = b.text(r)
+			} else if err := b.bindItem(i, c, s, elem); err != nil {
+				return err
+			}
+		}
+		return b.countWork(count)
 	}
+	for i := 0; i < count; i, c = i+1, nodes[c].next {
+		if err := b.bindItem(i, c, s, elem); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bindItem binds node c into item i of the slice or array s.
+func (b *binder) bindItem(i int, c int32, s reflect.Value, elem decodeFunc) error {
+	b.setPathIndex(i)
+	return b.bind(c, s.Index(i), elem)
+}
+
+// countWork adds n steps of work done without calling bind.
+func (b *binder) countWork(n int) error {
+	b.work += int64(n)
+	if b.work > b.maxWork {
+		return &LimitError{Limit: "MaxWork", Max: b.maxWork, Tried: b.work, Offset: -1}
+	}
+	return nil
+}
+
+// text returns the Go string of a str node, sharing one string among the
+// references to a memoized node.
+func (b *binder) text(n int32) string {
+	nd := &b.m.nodes[n]
+	if nd.flags&flagShared != 0 {
+		if nd.slot > 0 {
+			if c := &b.cache[nd.slot-1]; c.hasAny {
+				if s, ok := c.anyVal.(string); ok {
+					return s
+				}
+			}
+		}
+		str := string(b.m.payload(n))
+		b.remember(n, true, str)
+		return str
+	}
+	return string(b.m.payload(n))
 }
 
 func newArrayDecoder(t reflect.Type) decodeFunc {
 	elem := typeDecoder(t.Elem())
 	return func(b *binder, n int32, v reflect.Value) error {
-		items, ok := b.seqItems(n)
+		first, count, ok := b.seqSpan(n)
 		if !ok {
 			return b.typeError(n, t, "")
 		}
-		if len(items) != t.Len() {
-			return b.typeError(n, t, "length "+strconv.Itoa(len(items))+" does not fit "+t.String())
+		if count != t.Len() {
+			return b.typeError(n, t, "length "+strconv.Itoa(count)+" does not fit "+t.String())
 		}
 		b.pushIndex(0)
-		defer b.popPath()
-		for i, c := range items {
-			b.setPathIndex(i)
-			if err := b.bind(c, v.Index(i), elem); err != nil {
-				return err
-			}
-		}
-		return nil
+		err := b.fillSlice(first, count, v, elem)
+		b.popPath()
+		return err
 	}
 }
 
@@ -473,41 +599,42 @@ func newMapDecoder(t reflect.Type) decodeFunc {
 		default:
 			return b.typeError(n, t, "")
 		}
-		key := typedKey{n, t}
-		shared := nd.flags&flagShared != 0
+		shared := nd.flags&(flagShared|flagMemo) != 0
 		if shared {
-			if mv, ok := b.typed[key]; ok {
+			if mv, ok := b.lookupTyped(n, t); ok {
 				v.Set(mv)
 				return nil
 			}
 		}
 		if v.IsNil() || shared {
-			v.Set(reflect.MakeMapWithSize(t, int(nd.count)))
+			v.Set(reflect.MakeMapWithSize(t, int(nd.count)/2))
 		}
 		if shared {
-			b.cacheTyped(key, v)
+			b.cacheTyped(n, t, v)
 		}
 		if nd.kind != nDict {
 			return b.fillMapFromSet(n, v, keyDec)
 		}
 		kv := reflect.New(t.Key()).Elem()
 		ev := reflect.New(t.Elem()).Elem()
-		b.pushKey("")
-		defer b.popPath()
+		b.pushKey(-1)
 		for k := nd.first; k >= 0; {
 			val := b.m.nodes[k].next
 			kv.SetZero()
+			b.path[len(b.path)-1].key = k
 			if err := b.bindMapKey(k, kv, keyDec); err != nil {
+				b.popPath()
 				return err
 			}
-			b.path[len(b.path)-1].key = b.keyLabel(k)
 			ev.SetZero()
 			if err := b.bind(val, ev, elemDec); err != nil {
+				b.popPath()
 				return err
 			}
 			v.SetMapIndex(kv, ev)
 			k = b.m.nodes[val].next
 		}
+		b.popPath()
 		return nil
 	}
 }
@@ -552,66 +679,89 @@ func (b *binder) keyLabel(k int32) string {
 
 // --- structs -----------------------------------------------------------------
 
+// structDecoder decodes into one struct type.
+type structDecoder struct {
+	t         reflect.Type
+	info      *structInfo
+	err       error // a bad tag
+	decs      []decodeFunc
+	inlineDec decodeFunc
+}
+
+var structDecoders sync.Map // reflect.Type -> *structDecoder
+
+// structDecoderOf returns the cached struct decoder of t.
+func structDecoderOf(t reflect.Type) *structDecoder {
+	if sd, ok := structDecoders.Load(t); ok {
+		return sd.(*structDecoder)
+	}
+	sd := &structDecoder{t: t}
+	sd.info, sd.err = cachedStructInfo(t)
+	if sd.err == nil {
+		sd.decs = make([]decodeFunc, len(sd.info.fields))
+		for i := range sd.info.fields {
+			sd.decs[i] = typeDecoder(sd.info.fields[i].typ)
+		}
+		if sd.info.inline != nil && sd.info.inline.typ.Kind() == reflect.Map {
+			sd.inlineDec = typeDecoder(sd.info.inline.typ.Elem())
+		}
+	}
+	actual, _ := structDecoders.LoadOrStore(t, sd)
+	return actual.(*structDecoder)
+}
+
 func newStructDecoder(t reflect.Type) decodeFunc {
-	info, err := cachedStructInfo(t)
-	if err != nil {
-		return func(*binder, int32, reflect.Value) error { return err }
-	}
-	decs := make([]decodeFunc, len(info.fields))
-	for i := range info.fields {
-		decs[i] = typeDecoder(info.fields[i].typ)
-	}
-	var inlineDec decodeFunc
-	if info.inline != nil && info.inline.typ.Kind() == reflect.Map {
-		inlineDec = typeDecoder(info.inline.typ.Elem())
-	}
 	return func(b *binder, n int32, v reflect.Value) error {
-		dict, ok := b.stateDict(n)
-		if !ok {
-			return b.typeError(n, t, "")
-		}
-		for k := b.m.nodes[dict].first; k >= 0; {
-			val := b.m.nodes[k].next
-			if err := b.bindField(t, info, decs, inlineDec, k, val, v); err != nil {
-				return err
-			}
-			k = b.m.nodes[val].next
-		}
-		return nil
+		return structDecoderOf(t).decode(b, n, v)
 	}
 }
 
-// stateDict returns the dict node whose items fill a struct: the node itself
-// if it is a dict, or an object's dict state.
-func (b *binder) stateDict(n int32) (int32, bool) {
-	nd := &b.m.nodes[n]
-	switch nd.kind {
-	case nDict:
-		return n, true
-	case nObject:
-		on := &b.m.objects[nd.a]
-		if len(on.states) == 0 {
-			return -1, false
-		}
-		s := b.m.resolve(on.states[len(on.states)-1])
-		if b.m.nodes[s].kind == nDict {
-			return s, true
-		}
+// decode fills the struct v from a dict, or from an object's arguments and
+// state.
+func (sd *structDecoder) decode(b *binder, n int32, v reflect.Value) error {
+	if sd.err != nil {
+		return sd.err
 	}
-	return -1, false
+	switch b.m.nodes[n].kind {
+	case nDict:
+		return sd.fillFromDict(b, n, v)
+	case nObject:
+		return b.bindObject(n, v)
+	}
+	return b.typeError(n, sd.t, "")
+}
+
+// fillFromDict sets the fields named by the keys of dict.
+func (sd *structDecoder) fillFromDict(b *binder, dict int32, v reflect.Value) error {
+	for k := b.m.nodes[dict].first; k >= 0; {
+		val := b.m.nodes[k].next
+		if err := b.bindField(sd, k, val, v); err != nil {
+			return err
+		}
+		k = b.m.nodes[val].next
+	}
+	return nil
 }
 
 // bindField binds one key/value pair of a dict into the struct v.
-func (b *binder) bindField(t reflect.Type, info *structInfo, decs []decodeFunc, inlineDec decodeFunc, k, val int32, v reflect.Value) error {
+func (b *binder) bindField(sd *structDecoder, k, val int32, v reflect.Value) error {
+	t, info := sd.t, sd.info
 	kn := b.m.resolve(k)
 	if b.m.nodes[kn].kind != nStr {
 		return b.typeError(kn, t, "a "+b.m.kindName(kn)+" key cannot name a field")
 	}
 	name := b.m.payload(kn)
-	i, ok := info.byName[string(name)]
+	byName := info.byName
+	if b.cfg.nameTransform != nil {
+		byName = info.withTransform(b.cfg.nameTransformKey, b.cfg.nameTransform).byName
+	}
+	i, ok := byName[string(name)]
 	if !ok {
 		if info.inline != nil {
-			return b.bindInline(info.inline, inlineDec, string(name), val, v)
+			return b.bindInline(info.inline, sd.inlineDec, string(name), val, v)
+		}
+		if b.cfg.disallowUnknown {
+			return b.typeError(kn, t, "unknown field "+quote(string(name)))
 		}
 		return nil
 	}
@@ -621,7 +771,7 @@ func (b *binder) bindField(t reflect.Type, info *structInfo, decs []decodeFunc, 
 		return b.typeError(kn, t, err.Error())
 	}
 	b.pushField(f.name)
-	err = b.bind(val, fv, decs[i])
+	err = b.bind(val, fv, sd.decs[i])
 	b.popPath()
 	return err
 }
@@ -633,7 +783,12 @@ func (b *binder) bindInline(f *field, elemDec decodeFunc, name string, val int32
 		return err
 	}
 	b.pushField(name)
-	defer b.popPath()
+	err = b.bindInlineValue(f, elemDec, name, val, fv)
+	b.popPath()
+	return err
+}
+
+func (b *binder) bindInlineValue(f *field, elemDec decodeFunc, name string, val int32, fv reflect.Value) error {
 	if f.typ == dictPtrType {
 		if fv.IsNil() {
 			fv.Set(reflect.ValueOf(NewDict()))

@@ -56,7 +56,11 @@ type UnmarshalTypeError struct {
 	Msg    string       // extra detail, e.g. "overflows int8"
 	Op     string       // opcode that produced the value
 	Offset int64        // byte offset of that opcode
+	Err    error        // an error returned by a hook (SetState, a registered function), or nil
 }
+
+// Unwrap returns the hook's error, if any.
+func (e *UnmarshalTypeError) Unwrap() error { return e.Err }
 
 func (e *UnmarshalTypeError) Error() string {
 	var b strings.Builder

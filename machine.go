@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"sync"
 )
 
 // The opcode machine: the first of decoding's two passes. It runs the pickle
@@ -21,31 +22,34 @@ import (
 type nodeKind uint8
 
 const (
-	nNone      nodeKind = iota
-	nBool               // a: 0 or 1
-	nInt                // a: the value
-	nBig                // a: index into machine.bigs
-	nFloat              // a: IEEE 754 bits
-	nComplex            // a, b: bits of the real and imaginary parts
-	nStr                // a: start, b: length of UTF-8 text (in data, or side with flagSide)
-	nBytes              // a: start, b: length
-	nByteArray          // a: start, b: length
-	nTuple              // children
-	nList               // children
-	nDict               // children: key, value, key, value...
-	nSet                // children, or a snapshot of another node's (flagFrom)
-	nFrozenSet          // children, or a snapshot of another node's (flagFrom)
-	nGlobal             // a: index into machine.globals
-	nObject             // a: index into machine.objects
-	nRef                // a: the node this one refers to
+	nNone       nodeKind = iota
+	nBool                // a: 0 or 1
+	nInt                 // a: the value
+	nBig                 // a: index into machine.bigs
+	nFloat               // a: IEEE 754 bits
+	nComplex             // a, b: bits of the real and imaginary parts
+	nStr                 // a: start, b: length of UTF-8 text (in data, or side with flagSide)
+	nBytes               // a: start, b: length
+	nByteArray           // a: start, b: length
+	nTuple               // children
+	nList                // children
+	nDict                // children: key, value, key, value...
+	nSet                 // children, or a snapshot of another node's (flagFrom)
+	nFrozenSet           // children, or a snapshot of another node's (flagFrom)
+	nGlobal              // a: index into machine.globals
+	nObject              // a: index into machine.objects
+	nRef                 // a: the node this one refers to
+	nPersistent          // a: the node of the persistent id
+	nBuffer              // a: index into the Buffers option; b: 1 if read-only
 )
 
 // Node flags.
 const (
 	flagSide   uint8 = 1 << iota // payload is in machine.side, not in the input
 	flagLinked                   // already the child of some container
-	flagShared                   // memoized or duplicated: may be reached twice
+	flagShared                   // fetched from the memo, duplicated or copied: may be reached twice
 	flagFrom                     // set/frozenset: members are the first b children of node a
+	flagMemo                     // stored in the memo: typed containers of it are cached, so cycles close
 )
 
 // node is one entry of the tape (40 bytes).
@@ -60,7 +64,7 @@ type node struct {
 	first int32 // first child, or -1
 	last  int32 // last child, or -1
 	next  int32 // next sibling, or -1
-	_     int32
+	slot  int32 // for shared nodes: binder.cache index + 1, 0 if none yet
 }
 
 // objectNode holds what an inert object was built from (see Object).
@@ -97,14 +101,47 @@ type machine struct {
 	objects []objectNode
 	side    []byte // decoded text that is not a slice of the input
 
-	proto int // the protocol of the PROTO opcode, 0 if none yet
-	opOff int // offset of the opcode being run
-	op    byte
+	proto      int // the protocol of the PROTO opcode, 0 if none yet
+	nextBuffer int // the next of the Buffers for NEXT_BUFFER
+	opOff      int // offset of the opcode being run
+	op         byte
 }
 
-// newMachine prepares a machine over data (and src for more input).
+var machinePool = sync.Pool{New: func() any { return new(machine) }}
+
+// maxPooledNodes is the largest tape a pooled machine keeps for reuse.
+const maxPooledNodes = 1 << 22
+
+// newMachine prepares a machine over data (and src for more input), reusing
+// the buffers of an earlier one. Release it with free when the value is
+// bound.
 func newMachine(cfg *config, data []byte, start int, src io.Reader, base int64) *machine {
-	return &machine{cfg: cfg, res: builtinResolver, data: data, start: start, pos: start, src: src, base: base, frameEnd: -1}
+	m := machinePool.Get().(*machine)
+	nodes := m.nodes[:0]
+	if src == nil {
+		if want := (len(data)-start)/4 + 16; cap(nodes) < want {
+			nodes = make([]node, 0, min(want, maxPooledNodes))
+		}
+	}
+	*m = machine{
+		cfg: cfg, res: builtinResolver, data: data, start: start, pos: start, src: src, base: base, frameEnd: -1,
+		nodes: nodes, stack: m.stack[:0], marks: m.marks[:0], memo: memo{dense: m.memo.dense[:0]},
+		bigs: m.bigs[:0], globals: m.globals[:0], objects: m.objects[:0], side: m.side[:0],
+	}
+	return m
+}
+
+// free returns m to the pool. Nothing bound from it may refer to its
+// buffers afterwards (binders copy what they keep).
+func (m *machine) free() {
+	if cap(m.nodes) > maxPooledNodes {
+		m.nodes = nil
+	}
+	clear(m.bigs)
+	clear(m.objects)
+	clear(m.memo.dense)
+	m.data, m.src, m.cfg, m.memo.sparse = nil, nil, nil, nil
+	machinePool.Put(m)
 }
 
 // run executes opcodes up to and including STOP and returns the node of the
@@ -264,9 +301,9 @@ func (m *machine) step() error {
 	case opExt1, opExt2, opExt4:
 		return m.loadExt()
 	case opPersid, opBinpersid:
-		return m.noHandler("a persistent id, and no persistent-load hook is configured")
+		return m.loadPersid()
 	case opNextBuffer:
-		return m.noHandler("an out-of-band buffer, and no buffers were given")
+		return m.loadNextBuffer()
 	case opReadonlyBuffer:
 		return m.loadReadonlyBuffer()
 	default:
@@ -564,7 +601,7 @@ func (m *machine) memoPut(i uint64) error {
 			return m.limitError("MaxMemo", m.cfg.maxMemo, m.memo.count+1)
 		}
 	}
-	m.nodes[m.resolve(top)].flags |= flagShared
+	m.nodes[m.resolve(top)].flags |= flagMemo
 	if m.memo.put(i, top) {
 		m.memo.count++
 	}
@@ -592,6 +629,7 @@ func (m *machine) loadGet() error {
 	if !ok {
 		return m.syntaxError("memo has no value at index " + uitoa(i))
 	}
+	m.nodes[m.resolve(n)].flags |= flagShared
 	m.push(n)
 	return nil
 }
@@ -828,16 +866,18 @@ func (m *machine) loadReadonlyBuffer() error {
 	if err != nil {
 		return err
 	}
-	switch m.nodes[m.resolve(top)].kind {
-	case nBytes, nByteArray:
-		// A read-only view of bytes is the bytes themselves; of a bytearray,
-		// its contents, which the model represents as bytes.
-		n := m.resolve(top)
-		if m.nodes[n].kind == nByteArray {
-			c := m.newNode(nBytes)
-			m.nodes[c].a, m.nodes[c].b, m.nodes[c].flags = m.nodes[n].a, m.nodes[n].b, m.nodes[n].flags&flagSide
-			m.stack[len(m.stack)-1] = c
-		}
+	n := m.resolve(top)
+	switch m.nodes[n].kind {
+	case nBuffer:
+		m.stack[len(m.stack)-1] = m.readonlyBuffer(n)
+		return nil
+	case nBytes:
+		return nil // a read-only view of bytes is the bytes themselves
+	case nByteArray:
+		// A read-only view of a bytearray: its contents, as bytes.
+		c := m.newNode(nBytes)
+		m.nodes[c].a, m.nodes[c].b, m.nodes[c].flags = m.nodes[n].a, m.nodes[n].b, m.nodes[n].flags&flagSide
+		m.stack[len(m.stack)-1] = c
 		return nil
 	}
 	return m.syntaxError("READONLY_BUFFER on a " + m.kindName(top) + ", not a buffer")
@@ -868,7 +908,14 @@ func (m *machine) loadExt() error {
 	if code <= 0 {
 		return m.syntaxError("extension code " + itoa(code) + " is not positive")
 	}
-	return m.noHandler("extension code " + itoa(code) + ", and no extension registry is configured")
+	if m.cfg.extByCode == nil {
+		return m.noHandler("extension code " + itoa(code) + ", and no ExtensionCodes are configured")
+	}
+	g, ok := m.cfg.extByCode[int32(code)]
+	if !ok {
+		return m.syntaxError("unregistered extension code " + itoa(code))
+	}
+	return m.pushGlobal(g)
 }
 
 // --- errors ------------------------------------------------------------------
@@ -905,6 +952,7 @@ var kindNames = [...]string{
 	nComplex: "complex", nStr: "str", nBytes: "bytes", nByteArray: "bytearray",
 	nTuple: "tuple", nList: "list", nDict: "dict", nSet: "set", nFrozenSet: "frozenset",
 	nGlobal: "global", nObject: "object", nRef: "reference",
+	nPersistent: "persistent id", nBuffer: "out-of-band buffer",
 }
 
 // kindName names the Python type of node n for messages.

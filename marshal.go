@@ -1,14 +1,55 @@
 package pickle
 
 import (
-	"errors"
+	"encoding/binary"
 	"io"
+	"reflect"
+	"strconv"
+	"sync"
+	"unsafe"
 )
 
 // Marshal returns the pickle of v, written at DefaultProtocol unless a
-// Protocol option says otherwise.
+// Protocol option says otherwise. The output is byte for byte what CPython's
+// pickle.dumps writes for the corresponding Python value, whenever CPython's
+// output does not depend on object identity.
+//
+// Go values map to Python values as follows (see value.go for the generic
+// model types):
+//
+//	nil, nil pointer, nil interface   None
+//	bool                               bool
+//	int*, uint*, *big.Int, big.Int     int
+//	float32, float64                   float
+//	complex64, complex128              complex
+//	string                             str (must be UTF-8; lone surrogates in their 3-byte form)
+//	[]byte, [N]byte                    bytes
+//	other slices (nil: empty)          list
+//	other arrays, Tuple                tuple
+//	maps (nil: empty)                  dict, keys in a deterministic sorted order
+//	structs                            dict of the pickled fields (see tags.go)
+//	pointers                           what they point to
+//	*List, *Dict, *Set, *FrozenSet,
+//	*ByteArray, Global, *Object        list, dict, set, frozenset, bytearray,
+//	                                   class reference, reconstructed object
+//
+// Values reached more than once (the same pointer, map, slice or string) are
+// written once and referenced from the memo, so shared and cyclic Go graphs
+// come back shared and cyclic. Channels, functions, unsafe pointers and
+// types with no meaningful pickle form (time.Time for now) give an
+// *UnsupportedTypeError naming the Go path of the value; nesting deeper than
+// MaxDepth gives a *LimitError.
 func Marshal(v any, opts ...Option) ([]byte, error) {
-	return nil, errors.New("pickle: encoder not implemented yet")
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	e := newEncodeState(&cfg, nil)
+	defer e.release()
+	if err := e.dump(v); err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), e.buf...), nil
 }
 
 // An Encoder writes pickles to an output stream, one complete pickle (with a
@@ -27,10 +68,358 @@ func NewEncoder(w io.Writer, opts ...Option) *Encoder {
 	return &Encoder{w: w, cfg: cfg, err: err}
 }
 
-// Encode writes the pickle of v.
+// Encode writes the pickle of v (see Marshal). Completed frames are written
+// to the stream as they fill up, and payloads of 64 KiB or more go straight
+// to the stream without being copied, so memory use stays bounded by the
+// frame size rather than by the size of the pickle. On error, part of the
+// pickle may already have been written.
 func (e *Encoder) Encode(v any) error {
 	if e.err != nil {
 		return e.err
 	}
-	return errors.New("pickle: encoder not implemented yet")
+	s := newEncodeState(&e.cfg, e.w)
+	defer s.release()
+	if err := s.dump(v); err != nil {
+		return err
+	}
+	s.flush()
+	return s.werr
 }
+
+// Framing constants, as CPython's pickler uses them.
+const (
+	frameHeaderSize = 9         // FRAME opcode + 8-byte length
+	frameSizeMin    = 4         // smaller frames are not worth a header
+	frameSizeTarget = 64 * 1024 // a frame closes once it reaches this size
+	batchSize       = 1000      // items per APPENDS, SETITEMS or ADDITEMS
+)
+
+// memoKind tells apart the kinds of identity the memo records.
+type memoKind uint8
+
+const (
+	memoPtr        memoKind = iota + 1 // a pointer (model types, addressable structs and arrays)
+	memoSlice                          // a slice: data pointer, length and type
+	memoMap                            // a map: its pointer and type
+	memoStr                            // a string: data pointer and length
+	memoEmptyStr                       // the one empty str
+	memoBytes                          // a []byte: data pointer and length
+	memoEmptyBytes                     // the one empty bytes
+	memoByte1                          // a one-byte bytes; CPython caches all 256
+	memoLatin1                         // the 'latin1' argument of _codecs.encode
+	memoEnum                           // an enum member: its Go type and integer value
+	memoChar1                          // a one-character str below U+0100; CPython caches them
+)
+
+// memoKey identifies a Go value that becomes one Python object. The
+// unsafe.Pointer keeps the referent alive while the memo refers to it, so
+// an address cannot be reused for another object during an encode.
+type memoKey struct {
+	p    unsafe.Pointer
+	n    int
+	t    unsafe.Pointer // the Go type, where it matters (see typeID)
+	kind memoKind
+}
+
+// typeID identifies a Go type in a memo key. A plain pointer keeps the key
+// plain memory, which hashes much faster than a key holding an interface.
+func typeID(t reflect.Type) unsafe.Pointer {
+	return reflect.ValueOf(t).UnsafePointer()
+}
+
+// encodeState is the state of one pickle being written: the output buffer
+// (with the current frame), the memo and the nesting depth.
+type encodeState struct {
+	buf        []byte
+	cfg        *config
+	proto      int
+	persisting bool // writing a persistent id, which is not itself checked
+
+	memo     map[memoKey]int
+	globals  map[Global]int
+	gstrings map[string]int // module and name strings of STACK_GLOBAL
+	nmemo    int
+
+	framing    bool
+	frameStart int // offset of the reserved frame header, or -1
+
+	depth int
+
+	w    io.Writer // nil for Marshal
+	werr error     // the first error writing to w
+}
+
+var encodeStatePool = sync.Pool{New: func() any { return new(encodeState) }}
+
+// maxPooledBuf is the largest buffer kept for reuse.
+const maxPooledBuf = 1 << 20
+
+func newEncodeState(cfg *config, w io.Writer) *encodeState {
+	e := encodeStatePool.Get().(*encodeState)
+	e.buf = e.buf[:0]
+	e.cfg = cfg
+	e.proto = cfg.protocol
+	e.nmemo = 0
+	e.framing = false
+	e.frameStart = -1
+	e.depth = 0
+	e.w = w
+	e.werr = nil
+	return e
+}
+
+func (e *encodeState) release() {
+	if cap(e.buf) > maxPooledBuf {
+		e.buf = nil
+	}
+	e.memo, e.globals, e.gstrings = clearSmall(e.memo), clearSmall(e.globals), clearSmall(e.gstrings)
+	e.cfg, e.w, e.werr = nil, nil, nil
+	encodeStatePool.Put(e)
+}
+
+// clearSmall empties a map for reuse, or drops it when it grew large.
+func clearSmall[K comparable](m map[K]int) map[K]int {
+	if len(m) > 1<<16 {
+		return nil
+	}
+	clear(m)
+	return m
+}
+
+// dump writes one complete pickle of v, as Pickler.dump does.
+func (e *encodeState) dump(v any) error {
+	if e.proto >= 2 {
+		e.buf = append(e.buf, opProto, byte(e.proto))
+	}
+	if e.proto >= 4 {
+		e.framing = true
+	}
+	if err := e.encodeAny(v); err != nil {
+		return err
+	}
+	e.op(opStop)
+	e.commitFrame()
+	e.framing = false
+	return nil
+}
+
+// flush writes the buffered output to the stream. After a write error the
+// output is dropped and the error kept for Encode to return.
+func (e *encodeState) flush() {
+	if e.w == nil || len(e.buf) == 0 {
+		return
+	}
+	if e.werr == nil {
+		_, e.werr = e.w.Write(e.buf)
+	}
+	e.buf = e.buf[:0]
+}
+
+// ---- writing and framing ----
+
+// startFrame reserves room for a frame header when framing and no frame is
+// open, as the C pickler does on every write.
+func (e *encodeState) startFrame() {
+	if e.framing && e.frameStart < 0 {
+		e.frameStart = len(e.buf)
+		e.buf = append(e.buf, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+	}
+}
+
+// commitFrame closes the open frame: it fills in the header, or removes it
+// when the frame is too small to be worth one.
+func (e *encodeState) commitFrame() {
+	if e.frameStart < 0 {
+		return
+	}
+	start := e.frameStart
+	n := len(e.buf) - start - frameHeaderSize
+	if n >= frameSizeMin {
+		e.buf[start] = opFrame
+		binary.LittleEndian.PutUint64(e.buf[start+1:], uint64(n))
+	} else {
+		copy(e.buf[start:], e.buf[start+frameHeaderSize:])
+		e.buf = e.buf[:len(e.buf)-frameHeaderSize]
+	}
+	e.frameStart = -1
+}
+
+// boundary is called before each object is saved, as CPython's pickler
+// checks at each save: a frame that reached the target size is closed, and
+// when writing to a stream the closed frame is handed on.
+func (e *encodeState) boundary() {
+	if e.frameStart >= 0 {
+		if len(e.buf)-e.frameStart-frameHeaderSize >= frameSizeTarget {
+			e.commitFrame()
+			e.flush()
+		}
+		return
+	}
+	if !e.framing && e.w != nil && len(e.buf) >= frameSizeTarget {
+		e.flush()
+	}
+}
+
+// op writes one opcode byte.
+func (e *encodeState) op(b byte) {
+	e.startFrame()
+	e.buf = append(e.buf, b)
+}
+
+// op1 writes an opcode with a one-byte argument.
+func (e *encodeState) op1(b, x byte) {
+	e.startFrame()
+	e.buf = append(e.buf, b, x)
+}
+
+// opBytes writes an opcode followed by raw argument bytes.
+func (e *encodeState) opBytes(b byte, arg []byte) {
+	e.startFrame()
+	e.buf = append(e.buf, b)
+	e.buf = append(e.buf, arg...)
+}
+
+// opUint32 writes an opcode with a 4-byte little-endian argument.
+func (e *encodeState) opUint32(b byte, x uint32) {
+	e.startFrame()
+	e.buf = append(e.buf, b)
+	e.buf = binary.LittleEndian.AppendUint32(e.buf, x)
+}
+
+// opText writes an opcode with a decimal argument and a newline.
+func (e *encodeState) opText(b byte, x int64) {
+	e.startFrame()
+	e.buf = append(e.buf, b)
+	e.buf = strconv.AppendInt(e.buf, x, 10)
+	e.buf = append(e.buf, '\n')
+}
+
+// payload writes an opcode, its length header (4 or 8 bytes) and data. A
+// payload of frameSizeTarget or more is written outside any frame, straight
+// to the stream when there is one, as CPython does.
+func (e *encodeState) payload(b byte, wide bool, data []byte) {
+	var hdr [9]byte
+	hdr[0] = b
+	h := hdr[:5]
+	if wide {
+		binary.LittleEndian.PutUint64(hdr[1:], uint64(len(data)))
+		h = hdr[:9]
+	} else {
+		binary.LittleEndian.PutUint32(hdr[1:], uint32(len(data)))
+	}
+	if len(data) < frameSizeTarget {
+		e.startFrame()
+		e.buf = append(e.buf, h...)
+		e.buf = append(e.buf, data...)
+		return
+	}
+	e.commitFrame()
+	e.buf = append(e.buf, h...)
+	if e.w == nil {
+		e.buf = append(e.buf, data...)
+		return
+	}
+	e.flush()
+	if e.werr == nil {
+		_, e.werr = e.w.Write(data)
+	}
+}
+
+// ---- memo ----
+
+// memoize gives the object just built the next memo index, as
+// Pickler.memoize does, and returns the index.
+func (e *encodeState) memoize() int {
+	idx := e.nmemo
+	e.nmemo++
+	switch {
+	case e.proto >= 4:
+		e.op(opMemoize)
+	case e.proto >= 1 && idx < 256:
+		e.op1(opBinput, byte(idx))
+	case e.proto >= 1:
+		e.opUint32(opLongBinput, uint32(idx))
+	default:
+		e.opText(opPut, int64(idx))
+	}
+	return idx
+}
+
+// memoizeKey memoizes the object just built and records its identity.
+func (e *encodeState) memoizeKey(k memoKey) {
+	idx := e.memoize()
+	if e.memo == nil {
+		e.memo = make(map[memoKey]int)
+	}
+	e.memo[k] = idx
+}
+
+// get writes a reference to memo entry idx.
+func (e *encodeState) get(idx int) {
+	switch {
+	case e.proto >= 1 && idx < 256:
+		e.op1(opBinget, byte(idx))
+	case e.proto >= 1:
+		e.opUint32(opLongBinget, uint32(idx))
+	default:
+		e.opText(opGet, int64(idx))
+	}
+}
+
+// getMemo writes a reference to k and reports true if k was memoized.
+func (e *encodeState) getMemo(k memoKey) bool {
+	if idx, ok := e.memo[k]; ok {
+		e.get(idx)
+		return true
+	}
+	return false
+}
+
+// memoized reports whether k is in the memo, and its index.
+func (e *encodeState) memoized(k memoKey) (int, bool) {
+	idx, ok := e.memo[k]
+	return idx, ok
+}
+
+// afterBuild ends a reduce-style construction of the object k as
+// save_reduce does: if building it memoized it already (a cycle through its
+// arguments), the new copy is dropped and the memoized one fetched;
+// otherwise it is memoized. Objects without identity are just memoized.
+func (e *encodeState) afterBuild(k memoKey, hasKey bool) {
+	if hasKey {
+		if idx, ok := e.memoized(k); ok {
+			e.op(opPop)
+			e.get(idx)
+			return
+		}
+		e.memoizeKey(k)
+		return
+	}
+	e.memoize()
+}
+
+// ---- depth ----
+
+// enter counts one level of nesting and fails beyond MaxDepth.
+func (e *encodeState) enter() error {
+	e.depth++
+	if e.depth > e.cfg.maxDepth {
+		return &LimitError{Limit: "MaxDepth", Max: int64(e.cfg.maxDepth), Tried: int64(e.depth), Offset: -1}
+	}
+	return nil
+}
+
+func (e *encodeState) leave() { e.depth-- }
+
+// ---- error paths ----
+
+// withPath prefixes the Go path of an *UnsupportedTypeError with seg, as
+// the error travels up through the containers that hold the value.
+func withPath(err error, seg string) error {
+	if ue, ok := err.(*UnsupportedTypeError); ok {
+		ue.Path = seg + ue.Path
+	}
+	return err
+}
+
+func indexSeg(i int) string { return "[" + strconv.Itoa(i) + "]" }

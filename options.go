@@ -1,6 +1,7 @@
 package pickle
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -50,6 +51,28 @@ type config struct {
 	fixImports  bool   // map Python 2 names (protocol < 3), see FixImports
 	keepUnknown bool   // keep unknown globals as inert values, see KeepUnknown
 	strEncoding string // how to decode Python 2 str (STRING opcodes), see Encoding
+
+	registry         *Registry // classes and functions; DefaultRegistry if nil
+	disallowUnknown  bool      // unknown dict keys into structs are errors
+	nameTransform    func(string) string
+	nameTransformKey uintptr // identifies nameTransform in caches
+
+	persistentID   func(v any) (id any, ok bool) // see PersistentID
+	persistentLoad func(id any) (any, error)     // see PersistentLoad
+	buffers        [][]byte                      // see Buffers
+	hasBuffers     bool
+	bufferCallback func(b *PickleBuffer) bool // see BufferCallback
+
+	extByCode   map[int32]Global // see ExtensionCodes
+	extByGlobal map[Global]int32
+}
+
+// reg returns the registry in force.
+func (c *config) reg() *Registry {
+	if c.registry != nil {
+		return c.registry
+	}
+	return DefaultRegistry
 }
 
 func defaultConfig() config {
@@ -208,5 +231,58 @@ func Encoding(name string) Option {
 			return nil
 		}
 		return &OptionError{Option: "Encoding", Value: strconv.Quote(name), Msg: `want "ASCII", "UTF-8", "latin1" or "bytes"`}
+	})
+}
+
+// DisallowUnknownFields makes decoding into a struct fail when a dict key
+// (a Python attribute) matches no field and the struct has no inline
+// catch-all field (decoding; default: unknown keys are ignored, as
+// encoding/json does).
+func DisallowUnknownFields() Option {
+	return optionFunc(func(c *config) error {
+		c.disallowUnknown = true
+		return nil
+	})
+}
+
+// NameTransform sets the Python name of struct fields that have no name in
+// their `pickle` tag (both directions; default: the Go field name as is).
+// SnakeCase is the usual choice for Python attributes. fn must be a plain
+// function: it is cached by its code pointer, so two closures of one
+// function literal count as the same transform.
+func NameTransform(fn func(goName string) string) Option {
+	return optionFunc(func(c *config) error {
+		if fn == nil {
+			c.nameTransform, c.nameTransformKey = nil, 0
+			return nil
+		}
+		c.nameTransform = fn
+		c.nameTransformKey = reflect.ValueOf(fn).Pointer()
+		return nil
+	})
+}
+
+// ExtensionCodes gives the extension registry (Python's
+// copyreg.add_extension) shared by the writer and the reader of a pickle
+// (both directions). Encoding at protocol 2 and above writes a global that
+// has a code as EXT1, EXT2 or EXT4, as CPython does; decoding resolves the
+// codes, and the global a code names must still be allowed (a registered
+// class, say). Codes run from 1 to 2**31-1, and the mapping is one-to-one.
+func ExtensionCodes(codes map[int]Global) Option {
+	return optionFunc(func(c *config) error {
+		byCode := make(map[int32]Global, len(codes))
+		byGlobal := make(map[Global]int32, len(codes))
+		for code, g := range codes {
+			if code < 1 || code > 0x7fffffff {
+				return &OptionError{Option: "ExtensionCodes", Value: strconv.Itoa(code), Msg: "codes run from 1 to 2**31-1"}
+			}
+			if _, dup := byGlobal[g]; dup {
+				return &OptionError{Option: "ExtensionCodes", Value: g.String(), Msg: "has two codes"}
+			}
+			byCode[int32(code)] = g
+			byGlobal[g] = int32(code)
+		}
+		c.extByCode, c.extByGlobal = byCode, byGlobal
+		return nil
 	})
 }

@@ -25,6 +25,7 @@ const (
 	ctorBytes                 // builtins.bytes() (CPython's empty bytes below protocol 3)
 	ctorComplex               // builtins.complex(real, imag)
 	ctorEncode                // _codecs.encode(str, encoding): bytes below protocol 3
+	ctorGetattr               // builtins.getattr(global, name): a nested class below protocol 4
 )
 
 // resolver knows which globals a pickle may name.
@@ -40,12 +41,51 @@ var builtinResolver = &resolver{builtins: map[Global]builtinCtor{
 	{"builtins", "bytes"}:     ctorBytes,
 	{"builtins", "complex"}:   ctorComplex,
 	{"_codecs", "encode"}:     ctorEncode,
+	{"builtins", "getattr"}:   ctorGetattr,
 }}
 
-// allowed reports whether a pickle may name g.
-func (r *resolver) allowed(g Global) bool {
-	_, ok := r.builtins[g]
-	return ok
+// baseGlobals may be named as values (the base class argument of
+// copyreg._reconstructor, a defaultdict's factory...) but never called.
+var baseGlobals = map[Global]bool{
+	{"builtins", "object"}: true,
+	{"builtins", "tuple"}:  true,
+	{"builtins", "list"}:   true,
+	{"builtins", "dict"}:   true,
+	reconstructor:          true,
+}
+
+// allowed reports whether a pickle may name g: a built-in constructor, a
+// base class, or a class or function of the registry.
+func (r *resolver) allowed(g Global, reg *Registry) bool {
+	if _, ok := r.builtins[g]; ok || baseGlobals[g] || stdlibTypes[g] != nil {
+		return true
+	}
+	return reg.classFor(g) != nil || reg.funcFor(g) != nil || reg.hasNested(g)
+}
+
+// callable reports whether g may be called by op, given the callable's
+// argument nodes: a registered class by any of the object-building
+// opcodes, a registered function by REDUCE, copyreg._reconstructor by
+// REDUCE on a registered class.
+func (m *machine) callable(g Global, args int32) bool {
+	reg := m.cfg.reg()
+	if reg.classFor(g) != nil || stdlibTypes[g] != nil {
+		return true
+	}
+	if m.op != opReduce {
+		return false
+	}
+	if reg.funcFor(g) != nil {
+		return true
+	}
+	if g == reconstructor {
+		a := m.nodes[m.resolve(args)]
+		if a.count == 3 {
+			cls, ok := m.globalOf(a.first)
+			return ok && reg.classFor(cls) != nil
+		}
+	}
+	return false
 }
 
 // findClass maps a Python 2 name when the pickle's protocol is below 3 (as
@@ -58,9 +98,13 @@ func (m *machine) findClass(module, name string) error {
 			module = mod
 		}
 	}
-	g := Global{Module: module, Name: name}
-	if !m.res.allowed(g) && !m.cfg.keepUnknown {
-		return &GlobalError{Module: module, Name: name, Op: opName(m.op), Offset: m.offset()}
+	return m.pushGlobal(Global{Module: module, Name: name})
+}
+
+// pushGlobal checks g against the resolver and pushes a global node.
+func (m *machine) pushGlobal(g Global) error {
+	if !m.cfg.keepUnknown && !m.res.allowed(g, m.cfg.reg()) {
+		return &GlobalError{Module: g.Module, Name: g.Name, Op: opName(m.op), Offset: m.offset()}
 	}
 	n := m.newNode(nGlobal)
 	m.nodes[n].a = int64(len(m.globals))
@@ -233,12 +277,12 @@ func (m *machine) loadObj() error {
 }
 
 // replaceWithObject replaces the callable on top of the stack by an object
-// node built by calling it. Only globals the resolver allowed can get here
-// in strict mode, and none of them is built in: those are bound later by
-// the binder (or kept inert with KeepUnknown).
+// node built by calling it. In strict mode only registered classes and
+// functions get here; the binder makes Go values of them (or inert
+// *Object values with KeepUnknown).
 func (m *machine) replaceWithObject(callable, args, kwargs int32) error {
 	g, isGlobal := m.globalOf(callable)
-	if !m.cfg.keepUnknown {
+	if !m.cfg.keepUnknown && !(isGlobal && m.callable(g, args)) {
 		if !isGlobal {
 			return m.syntaxError(m.op2name() + " calls a " + m.kindName(callable) + ", not a class or function")
 		}
@@ -282,15 +326,16 @@ func (m *machine) loadBuild() error {
 		o.states = append(o.states, s)
 		return nil
 	}
-	if m.emptyState(state) {
+	if m.emptyState(state, true) {
 		return nil
 	}
 	return m.syntaxError("BUILD on a " + m.kindName(inst) + ", which cannot take state")
 }
 
 // emptyState reports whether BUILD with this state changes nothing: None, an
-// empty dict, or a (dict, slots) pair of those.
-func (m *machine) emptyState(n int32) bool {
+// empty dict, or (at the top only, as CPython unpacks one level) a
+// (dict, slots) pair of those.
+func (m *machine) emptyState(n int32, top bool) bool {
 	nd := &m.nodes[m.resolve(n)]
 	switch nd.kind {
 	case nNone:
@@ -298,10 +343,10 @@ func (m *machine) emptyState(n int32) bool {
 	case nDict:
 		return nd.count == 0
 	case nTuple:
-		if nd.count != 2 {
+		if nd.count != 2 || !top {
 			return false
 		}
-		return m.emptyState(nd.first) && m.emptyState(m.nodes[nd.first].next)
+		return m.emptyState(nd.first, false) && m.emptyState(m.nodes[nd.first].next, false)
 	}
 	return false
 }
@@ -345,6 +390,22 @@ func (m *machine) construct(ctor builtinCtor, g Global, args []int32) (int32, er
 		nd.a, nd.b = int64(src), count
 		nd.count = int32(count)
 		m.nodes[src].flags |= flagShared
+		return n, nil
+	case ctorGetattr:
+		// getattr(Outer, 'Inner') names the nested class Outer.Inner, which
+		// must itself be allowed; nothing else is looked up.
+		if len(args) != 2 {
+			return bad()
+		}
+		parent, ok1 := m.globalOf(args[0])
+		attr, ok2 := m.textOf(args[1])
+		if !ok1 || !ok2 {
+			return bad()
+		}
+		if err := m.pushGlobal(Global{parent.Module, parent.Name + "." + attr}); err != nil {
+			return -1, err
+		}
+		n, _ := m.pop()
 		return n, nil
 	case ctorComplex:
 		var parts [2]float64

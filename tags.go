@@ -58,6 +58,62 @@ type structInfo struct {
 	fields []field
 	byName map[string]int // name and aliases -> position in fields
 	inline *field         // the catch-all field, or nil
+
+	transformed sync.Map // name transform key -> *namedFields
+}
+
+// namedFields are a struct's field names under a name transform.
+type namedFields struct {
+	names  []string       // the name each field is written as
+	byName map[string]int // names and aliases -> position in fields
+}
+
+// withTransform returns the field names with fn applied to the fields
+// that have no name in their tag. key identifies fn.
+func (si *structInfo) withTransform(key uintptr, fn func(string) string) *namedFields {
+	if nf, ok := si.transformed.Load(key); ok {
+		return nf.(*namedFields)
+	}
+	nf := &namedFields{names: make([]string, len(si.fields)), byName: make(map[string]int, len(si.byName))}
+	for i, f := range si.fields {
+		nf.names[i] = f.name
+		if !f.tagged {
+			nf.names[i] = fn(f.name)
+		}
+		nf.byName[nf.names[i]] = i
+	}
+	for i, f := range si.fields {
+		for _, a := range f.aliases {
+			if _, taken := nf.byName[a]; !taken {
+				nf.byName[a] = i
+			}
+		}
+	}
+	actual, _ := si.transformed.LoadOrStore(key, nf)
+	return actual.(*namedFields)
+}
+
+// SnakeCase turns a Go field name into Python's snake_case: "UserID"
+// becomes "user_id", "HTTPServer" "http_server". Use it with NameTransform.
+func SnakeCase(goName string) string {
+	r := []rune(goName)
+	var b strings.Builder
+	for i, c := range r {
+		upper := c >= 'A' && c <= 'Z'
+		if upper && i > 0 {
+			prevLower := r[i-1] >= 'a' && r[i-1] <= 'z' || r[i-1] >= '0' && r[i-1] <= '9'
+			nextLower := i+1 < len(r) && r[i+1] >= 'a' && r[i+1] <= 'z'
+			prevUpper := r[i-1] >= 'A' && r[i-1] <= 'Z'
+			if prevLower || prevUpper && nextLower {
+				b.WriteByte('_')
+			}
+		}
+		if upper {
+			c += 'a' - 'A'
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // TagError reports a malformed `pickle` struct tag.

@@ -58,6 +58,7 @@ func UnmarshalFirst(data []byte, v any, opts ...Option) (rest []byte, err error)
 		return nil, err
 	}
 	m := newMachine(&cfg, data, 0, nil, 0)
+	defer m.free()
 	root, err := m.run()
 	if err != nil {
 		if err == io.EOF {
@@ -126,6 +127,7 @@ func (d *Decoder) Decode(v any) error {
 		return err
 	}
 	m := newMachine(&d.cfg, d.buf, 0, d.r, d.offset)
+	defer m.free()
 	root, err := m.run()
 	if err != nil {
 		if err == io.EOF {
