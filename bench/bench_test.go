@@ -73,7 +73,7 @@ func TestCases(t *testing.T) {
 	for _, name := range []string{"W1", "W5", "W7"} {
 		t.Run(name, func(t *testing.T) {
 			w := workload.ByName(name)
-			cases, err := Cases(w, pythonPickle(t, name), casesOps...)
+			cases, err := Cases(w, pythonPickle(t, name))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +83,3 @@ func TestCases(t *testing.T) {
 		})
 	}
 }
-
-// casesOps are the ops TestCases checks. Encoding is left out until the
-// library's encoder lands on main (Marshal returns an error until then).
-var casesOps = []string{"decode"}

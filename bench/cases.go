@@ -330,8 +330,18 @@ type format struct {
 var otherFormats = []format{
 	{JSON, json.Marshal, json.Unmarshal, jsonFlavour},
 	{Msgpack, msgpack.Marshal, msgpack.Unmarshal, nil},
-	{CBOR, cbor.Marshal, cbor.Unmarshal, nil},
+	{CBOR, cbor.Marshal, cborDecMode.Unmarshal, nil},
 }
+
+// cborDecMode is CBOR's default decoding with the array and map size
+// limits raised to their maximum: the defaults (131,072) refuse W3 and W6.
+var cborDecMode = func() cbor.DecMode {
+	dm, err := cbor.DecOptions{MaxArrayElements: 1<<31 - 1, MaxMapPairs: 1<<31 - 1}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return dm
+}()
 
 func (f format) encode(w *workload.Workload) (*Case, error) {
 	c := &Case{Op: "encode", Side: f.side}
