@@ -253,10 +253,22 @@ func decodeFloat(b *binder, n int32, v reflect.Value) error {
 	if !ok {
 		return b.typeError(n, v.Type(), "")
 	}
-	if v.Kind() == reflect.Float32 && v.OverflowFloat(f) && !math.IsInf(f, 0) {
-		return b.typeError(n, v.Type(), "value overflows float32")
+	if err := b.checkFloatRange(n, f, v.Type(), v.Kind() == reflect.Float32); err != nil {
+		return err
 	}
 	v.SetFloat(f)
+	return nil
+}
+
+// checkFloatRange refuses an integer too large for a float (Python raises
+// OverflowError) and a finite value too large for a 32-bit float.
+func (b *binder) checkFloatRange(n int32, f float64, t reflect.Type, is32 bool) error {
+	if math.IsInf(f, 0) && b.m.nodes[n].kind == nBig {
+		return b.typeError(n, t, "integer too large for a float")
+	}
+	if is32 && !math.IsInf(f, 0) && math.Abs(f) > math.MaxFloat32 {
+		return b.typeError(n, t, "value overflows "+t.String())
+	}
 	return nil
 }
 
@@ -270,13 +282,24 @@ func (m *machine) realValueOrNot(n int32) (float64, bool) {
 
 func decodeComplex(b *binder, n int32, v reflect.Value) error {
 	nd := &b.m.nodes[n]
+	is64 := v.Kind() == reflect.Complex64
 	if nd.kind == nComplex {
-		v.SetComplex(complex(bitsFloat(uint64(nd.a)), bitsFloat(uint64(nd.b))))
+		re, im := bitsFloat(uint64(nd.a)), bitsFloat(uint64(nd.b))
+		if err := b.checkFloatRange(n, re, v.Type(), is64); err != nil {
+			return err
+		}
+		if err := b.checkFloatRange(n, im, v.Type(), is64); err != nil {
+			return err
+		}
+		v.SetComplex(complex(re, im))
 		return nil
 	}
 	f, ok := b.m.realValueOrNot(n)
 	if !ok {
 		return b.typeError(n, v.Type(), "")
+	}
+	if err := b.checkFloatRange(n, f, v.Type(), is64); err != nil {
+		return err
 	}
 	v.SetComplex(complex(f, 0))
 	return nil

@@ -52,7 +52,7 @@ func sortedMapEntries(v reflect.Value) (keys, vals []reflect.Value, err error) {
 		for i := 1; i < len(pairs); i++ {
 			if compareKeys(pairs[i-1].k, pairs[i].k) == 0 && !bothNaN(pairs[i-1].k, pairs[i].k) {
 				return nil, nil, &UnsupportedTypeError{GoType: v.Type(), Path: mapKeySeg(pairs[i].k),
-					Msg: "keys " + mapKeySeg(pairs[i-1].k) + " and " + mapKeySeg(pairs[i].k) + " are the same Python dict key"}
+					Msg: "keys " + mapKeySeg(pairs[i-1].k) + " (" + concreteType(pairs[i-1].k).String() + ") and " + mapKeySeg(pairs[i].k) + " (" + concreteType(pairs[i].k).String() + ") are the same Python dict key"}
 			}
 		}
 	}

@@ -507,8 +507,11 @@ func (m *machine) ref(n int32) int32 {
 // link appends child to parent's children.
 func (m *machine) link(parent, child int32) error {
 	p := &m.nodes[parent]
-	if int64(p.count) >= m.cfg.maxContainerLen {
-		return m.limitError("MaxContainerLen", m.cfg.maxContainerLen, int64(p.count)+1)
+	if items := int64(p.count); items >= m.cfg.maxContainerLen && (p.kind != nDict || items/2 >= m.cfg.maxContainerLen) {
+		if p.kind == nDict {
+			items /= 2
+		}
+		return m.limitError("MaxContainerLen", m.cfg.maxContainerLen, items+1)
 	}
 	child = m.ref(child)
 	m.nodes[child].flags |= flagLinked

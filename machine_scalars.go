@@ -183,6 +183,12 @@ func (m *machine) loadTextFloat() error {
 	if strings.ContainsAny(s, "xXpP") { // Go accepts hex floats; Python's float() does not
 		return m.syntaxError("invalid float " + quote(string(line)))
 	}
+	if math.IsNaN(f) { // CPython's float('nan') bits, not Go's
+		f = math.Float64frombits(0x7ff8000000000000)
+		if strings.HasPrefix(s, "-") {
+			f = math.Float64frombits(0xfff8000000000000)
+		}
+	}
 	n := m.newNode(nFloat)
 	m.nodes[n].a = int64(math.Float64bits(f))
 	m.push(n)

@@ -282,6 +282,9 @@ func (m *machine) loadObj() error {
 // *Object values with KeepUnknown).
 func (m *machine) replaceWithObject(callable, args, kwargs int32) error {
 	g, isGlobal := m.globalOf(callable)
+	if ctor := m.res.builtins[g]; isGlobal && ctor != ctorNone {
+		return m.instantiateBuiltin(ctor, g, args, kwargs)
+	}
 	if !m.cfg.keepUnknown && !(isGlobal && m.callable(g, args)) {
 		if !isGlobal {
 			return m.syntaxError(m.op2name() + " calls a " + m.kindName(callable) + ", not a class or function")
@@ -521,4 +524,84 @@ func (m *machine) describeArgs(args []int32) string {
 		parts[i] = m.kindName(a)
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// instantiateBuiltin runs NEWOBJ, NEWOBJ_EX, INST or OBJ on a built-in
+// type the way CPython does: INST and OBJ call the class with the
+// arguments (or __new__ without any, which gives the same empty value);
+// NEWOBJ calls only __new__, which ignores its arguments for set and
+// bytearray and uses them for frozenset, bytes and complex.
+func (m *machine) instantiateBuiltin(ctor builtinCtor, g Global, args, kwargs int32) error {
+	argNodes := m.children(m.resolve(args))
+	if m.op == opNewobj || m.op == opNewobjEx {
+		switch ctor {
+		case ctorEncode, ctorGetattr:
+			return &GlobalError{Module: g.Module, Name: g.Name, Msg: "is not a class (" + m.op2name() + ")", Op: opName(m.op), Offset: m.offset()}
+		case ctorSet, ctorByteArray:
+			argNodes = nil
+		}
+		if kwargs >= 0 && m.nodes[m.resolve(kwargs)].count > 0 {
+			var ok bool
+			if argNodes, ok = m.keywordsAsPositional(ctor, argNodes, m.resolve(kwargs)); !ok {
+				return &GlobalError{Module: g.Module, Name: g.Name, Msg: "called with unsupported keyword arguments", Op: opName(m.op), Offset: m.offset()}
+			}
+		}
+	}
+	n, err := m.construct(ctor, g, argNodes)
+	if err != nil {
+		return err
+	}
+	m.stack[len(m.stack)-1] = n
+	return nil
+}
+
+// keywordParams are the keyword parameters of the built-in types that take
+// any, in positional order.
+var keywordParams = map[builtinCtor][]string{
+	ctorComplex: {"real", "imag"},
+	ctorBytes:   {"source", "encoding"},
+}
+
+// keywordsAsPositional merges the keyword arguments of dict node kw into
+// the positional ones, as Python binds them.
+func (m *machine) keywordsAsPositional(ctor builtinCtor, args []int32, kw int32) ([]int32, bool) {
+	params := keywordParams[ctor]
+	out := make([]int32, len(params))
+	for i := range out {
+		out[i] = -1
+	}
+	if len(args) > len(params) {
+		return nil, false
+	}
+	copy(out, args)
+	for k := m.nodes[kw].first; k >= 0; k = m.nodes[m.nodes[k].next].next {
+		name, ok := m.textOf(k)
+		if !ok {
+			return nil, false
+		}
+		i := indexOf(params, name)
+		if i < 0 || out[i] >= 0 {
+			return nil, false
+		}
+		out[i] = m.nodes[k].next
+	}
+	n := len(out)
+	for n > 0 && out[n-1] < 0 {
+		n--
+	}
+	for _, a := range out[:n] {
+		if a < 0 {
+			return nil, false // a gap: an earlier parameter is missing
+		}
+	}
+	return out[:n], true
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }

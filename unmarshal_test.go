@@ -505,3 +505,36 @@ func TestDecodeMemoBombIsLinear(t *testing.T) {
 		t.Errorf("MaxWork(50): %v", err)
 	}
 }
+
+func TestDecodeFloatRanges(t *testing.T) {
+	var te *UnmarshalTypeError
+	// 2**1100 at protocol 2: Python's float() raises OverflowError.
+	huge := "\x80\x02\x8a\x8a" + strings.Repeat("\x00", 137) + "\x10."
+	var f float64
+	if err := Unmarshal([]byte(huge), &f); !errors.As(err, &te) {
+		t.Errorf("2**1100 into float64: %v (%v)", f, err)
+	}
+	var f32 float32
+	if err := Unmarshal([]byte("G\x7f\xe0\x00\x00\x00\x00\x00\x00."), &f32); !errors.As(err, &te) {
+		t.Errorf("1e308 into float32: %v (%v)", f32, err)
+	}
+	var c64 complex64
+	if err := Unmarshal([]byte("G\x7f\xe0\x00\x00\x00\x00\x00\x00."), &c64); !errors.As(err, &te) {
+		t.Errorf("1e308 into complex64: %v (%v)", c64, err)
+	}
+	if err := Unmarshal([]byte("Finf\n."), &f32); err != nil || !math.IsInf(float64(f32), 1) {
+		t.Errorf("inf into float32: %v %v", f32, err)
+	}
+}
+
+func TestMaxContainerLenCountsDictItems(t *testing.T) {
+	var v any
+	two := "}(K\x01K\x01K\x02K\x02u." // {1: 1, 2: 2}
+	if err := Unmarshal([]byte(two), &v, MaxContainerLen(2)); err != nil {
+		t.Errorf("a dict of 2 items with MaxContainerLen(2): %v", err)
+	}
+	var le *LimitError
+	if err := Unmarshal([]byte(two), &v, MaxContainerLen(1)); !errors.As(err, &le) || le.Tried != 2 {
+		t.Errorf("MaxContainerLen(1): %v", err)
+	}
+}
