@@ -257,14 +257,16 @@ func strKey(s string) memoKey {
 
 // writeString writes a Go string as a Python str, memoized by identity.
 func (e *encodeState) writeString(s string) error {
-	k := strKey(s)
-	if e.getMemo(k) {
+	// A str has no parts, so its memo index is known before it is written:
+	// reserve it with the lookup.
+	if idx, found := e.memo.getOrPut(strKey(s), e.nmemo); found {
+		e.get(idx)
 		return nil
 	}
 	if err := e.writeStrBody(s); err != nil {
 		return err
 	}
-	e.memoizeKey(k)
+	e.memoize()
 	return nil
 }
 

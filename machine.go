@@ -119,8 +119,10 @@ func newMachine(cfg *config, data []byte, start int, src io.Reader, base int64) 
 	m := machinePool.Get().(*machine)
 	nodes := m.nodes[:0]
 	if src == nil {
-		if want := (len(data)-start)/4 + 16; cap(nodes) < want {
-			nodes = make([]node, 0, min(want, maxPooledNodes))
+		// A guess from the input size, small enough that a pickle of a few
+		// large payloads does not pay for a tape it does not need.
+		if want := min((len(data)-start)/8+16, 1<<16); cap(nodes) < want {
+			nodes = make([]node, 0, want)
 		}
 	}
 	*m = machine{
@@ -556,7 +558,10 @@ type memo struct {
 	count  int64
 }
 
-const denseMemoMax = 1 << 16
+// denseSlack bounds the dense part: it grows to index i only while i is
+// below denseSlack plus four times the entries stored, so that sparse
+// indices (a hostile pickle's) go to the map instead of a huge slice.
+const denseSlack = 1024
 
 func (mm *memo) get(i uint64) (int32, bool) {
 	if i < uint64(len(mm.dense)) {
@@ -569,20 +574,18 @@ func (mm *memo) get(i uint64) (int32, bool) {
 
 // put stores n at i and reports whether i is a new index.
 func (mm *memo) put(i uint64, n int32) bool {
-	if i < denseMemoMax {
-		if i >= uint64(len(mm.dense)) {
-			if i > uint64(2*len(mm.dense)+64) && i >= 1024 {
-				return mm.putSparse(i, n)
-			}
-			grown := make([]int32, max(i+1, uint64(2*len(mm.dense))))
-			copy(grown, mm.dense)
-			mm.dense = grown
+	if i >= uint64(len(mm.dense)) {
+		limit := uint64(denseSlack + 4*mm.count)
+		if i >= limit {
+			return mm.putSparse(i, n)
 		}
-		isNew := mm.dense[i] == 0
-		mm.dense[i] = n + 1
-		return isNew
+		grown := make([]int32, min(max(i+1, uint64(2*len(mm.dense))), limit))
+		copy(grown, mm.dense)
+		mm.dense = grown
 	}
-	return mm.putSparse(i, n)
+	isNew := mm.dense[i] == 0
+	mm.dense[i] = n + 1
+	return isNew
 }
 
 func (mm *memo) putSparse(i uint64, n int32) bool {

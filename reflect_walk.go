@@ -530,6 +530,9 @@ func compileStructEncoder(t reflect.Type, info *structInfo) *structEncoder {
 	return se
 }
 
+// isPlainName reports whether k is the name of a regular field.
+func (se *structEncoder) isPlainName(k string) bool { return se.names[k] }
+
 func (se *structEncoder) compileField(f field) fieldEncoder {
 	return fieldEncoder{
 		name: f.name, goName: se.t.FieldByIndex(f.index).Name, index: f.index,
@@ -695,7 +698,7 @@ func (x *inlineEntry) write(e *encodeState) error {
 // a test for keys taken by a field, after the NameTransform option.
 func (se *structEncoder) fieldNames(cfg *config) ([]string, func(string) bool) {
 	if cfg.nameTransform == nil {
-		return se.plain, func(k string) bool { return se.names[k] }
+		return se.plain, se.isPlainName
 	}
 	nf := se.info.withTransform(cfg.nameTransformKey, cfg.nameTransform)
 	return nf.names, func(k string) bool {

@@ -440,7 +440,7 @@ func (m *machine) construct(ctor builtinCtor, g Global, args []int32) (int32, er
 			}
 			return m.newSpanNode(k, src.a, src.b, src.flags&flagSide), nil
 		}
-		if len(args) > 2 || m.nodes[args[0]].kind != nStr {
+		if len(args) == 0 || len(args) > 2 || m.nodes[args[0]].kind != nStr {
 			return bad()
 		}
 		enc := "utf-8"

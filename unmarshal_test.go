@@ -538,3 +538,12 @@ func TestMaxContainerLenCountsDictItems(t *testing.T) {
 		t.Errorf("MaxContainerLen(1): %v", err)
 	}
 }
+
+// Found by fuzzing: _codecs.encode() with no arguments.
+func TestCodecsEncodeWithoutArguments(t *testing.T) {
+	var v any
+	err := Unmarshal([]byte("\x80\x02c_codecs\nencode\n)R."), &v)
+	if !errors.As(err, new(*GlobalError)) {
+		t.Errorf("got %v", err)
+	}
+}
