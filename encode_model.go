@@ -540,8 +540,8 @@ func (e *encodeState) writeGlobal(g Global) error {
 	dot := strings.LastIndexByte(g.Name, '.')
 	switch {
 	case e.proto >= 4:
-		e.writeGlobalString(g.Module)
-		e.writeGlobalString(g.Name)
+		e.writeGlobalString(g.Module, g.Module)
+		e.writeGlobalString(g.Name, "\x00"+g.Name) // names are not shared with modules
 		e.op(opStackGlobal)
 	case dot >= 0:
 		if err := e.writeGlobal(Global{"builtins", "getattr"}); err != nil {
@@ -623,9 +623,9 @@ func isASCII(s string) bool {
 
 // writeGlobalString writes a module or name string of STACK_GLOBAL. CPython
 // interns these, so equal strings are one object: memoized by value.
-func (e *encodeState) writeGlobalString(s string) {
+func (e *encodeState) writeGlobalString(s, key string) {
 	e.boundary()
-	if idx, ok := e.gstrings[s]; ok {
+	if idx, ok := e.gstrings[key]; ok {
 		e.get(idx)
 		return
 	}
@@ -634,7 +634,7 @@ func (e *encodeState) writeGlobalString(s string) {
 	if e.gstrings == nil {
 		e.gstrings = make(map[string]int)
 	}
-	e.gstrings[s] = idx
+	e.gstrings[key] = idx
 }
 
 // ---- objects ----

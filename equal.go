@@ -97,6 +97,9 @@ func (q *equaler) equal(a, b any) bool {
 		}
 		return x == y || !q.enter(x, y) || q.objects(x, y)
 	}
+	if eq, ok := q.stdlibEqual(a, b); ok {
+		return eq
+	}
 	return reflect.DeepEqual(a, b)
 }
 

@@ -82,7 +82,7 @@ func (m *machine) callable(g Global, args int32) bool {
 		a := m.nodes[m.resolve(args)]
 		if a.count == 3 {
 			cls, ok := m.globalOf(a.first)
-			return ok && reg.classFor(cls) != nil
+			return ok && (reg.classFor(cls) != nil || stdlibTypes[cls] != nil)
 		}
 	}
 	return false

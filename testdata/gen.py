@@ -389,10 +389,11 @@ def _objects():
     import types
     case("obj_simplenamespace", lambda: types.SimpleNamespace(a=1, b="x"), kind="object",
          note="REDUCE + BUILD with a dict state")
+    # Standard library types the decoder knows (stdlib_collections.go): values.
     case("obj_ordereddict", lambda: collections.OrderedDict([("b", 1), ("a", [2])]),
-         kind="object", note="SETITEMS applied to an object")
+         note="SETITEMS applied to an object; decodes to *OrderedDict")
     case("obj_defaultdict", lambda: collections.defaultdict(list, {"k": [1]}),
-         kind="object", note="a global (builtins.list) as a constructor argument")
+         note="a global (builtins.list) as a constructor argument; decodes to *DefaultDict")
 
 
 def _pure_python():
