@@ -3,6 +3,7 @@ package pickle
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"math"
 	"math/big"
@@ -40,6 +41,7 @@ const (
 	tagFrozenSet
 	tagGlobal
 	tagPtr
+	tagStdlib
 )
 
 func hashTagged(tag byte, b []byte) uint64 {
@@ -135,6 +137,15 @@ func hashKey(k any) (uint64, error) {
 // hashOtherKey handles Go values outside the model that a user may put in a
 // Dict: other integer and float kinds hash as their Python value.
 func hashOtherKey(k any) (uint64, error) {
+	if form, ok, err := stdlibKeyForm(k); ok {
+		if err != nil {
+			return 0, err
+		}
+		if form == "" { // a NaN: equal only to itself
+			return hashTagged(tagStdlib, []byte(fmt.Sprintf("%p", &k))), nil
+		}
+		return hashTagged(tagStdlib, []byte(form)), nil
+	}
 	rv := reflect.ValueOf(k)
 	switch rv.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -218,6 +229,10 @@ func keysEqual(a, b any) bool {
 	case *Object:
 		y, ok := b.(*Object)
 		return ok && x == y
+	}
+	if fa, ok, _ := stdlibKeyForm(a); ok {
+		fb, ok, _ := stdlibKeyForm(b)
+		return ok && fa != "" && fa == fb
 	}
 	rv, rw := reflect.ValueOf(a), reflect.ValueOf(b)
 	if rv.Kind() == reflect.String && rw.Kind() == reflect.String {
