@@ -290,10 +290,8 @@ func (m *machine) step() error {
 		return m.loadStackGlobal()
 	case opReduce:
 		return m.loadReduce()
-	case opNewobj:
+	case opNewobj, opNewobjEx:
 		return m.loadNewobj()
-	case opNewobjEx:
-		return m.loadNewobjEx()
 	case opInst:
 		return m.loadInst()
 	case opObj:

@@ -174,17 +174,34 @@ func (m *machine) payload(n int32) []byte {
 
 // --- calls -------------------------------------------------------------------
 
-func (m *machine) loadReduce() error {
-	args, err := m.pop()
-	if err != nil {
-		return err
+// popCall pops the arguments of REDUCE, NEWOBJ (a tuple) or NEWOBJ_EX (a
+// tuple and a dict of keyword arguments) and returns them with the
+// callable, which stays on the stack to be replaced by the result.
+func (m *machine) popCall(withKwargs bool) (callable, args, kwargs int32, err error) {
+	kwargs = -1
+	if withKwargs {
+		if kwargs, err = m.pop(); err != nil {
+			return
+		}
 	}
-	callable, err := m.peek()
-	if err != nil {
-		return err
+	if args, err = m.pop(); err != nil {
+		return
+	}
+	if callable, err = m.peek(); err != nil {
+		return
 	}
 	if m.nodes[m.resolve(args)].kind != nTuple {
-		return m.syntaxError("REDUCE arguments must be a tuple, not " + m.kindName(args))
+		err = m.syntaxError(m.op2name() + " arguments must be a tuple, not " + m.kindName(args))
+	} else if withKwargs && m.nodes[m.resolve(kwargs)].kind != nDict {
+		err = m.syntaxError(m.op2name() + " keyword arguments must be a dict, not " + m.kindName(kwargs))
+	}
+	return
+}
+
+func (m *machine) loadReduce() error {
+	callable, args, _, err := m.popCall(false)
+	if err != nil {
+		return err
 	}
 	if g, ok := m.globalOf(callable); ok {
 		if ctor := m.res.builtins[g]; ctor != ctorNone {
@@ -200,38 +217,9 @@ func (m *machine) loadReduce() error {
 }
 
 func (m *machine) loadNewobj() error {
-	args, err := m.pop()
+	cls, args, kwargs, err := m.popCall(m.op == opNewobjEx)
 	if err != nil {
 		return err
-	}
-	cls, err := m.peek()
-	if err != nil {
-		return err
-	}
-	if m.nodes[m.resolve(args)].kind != nTuple {
-		return m.syntaxError("NEWOBJ arguments must be a tuple, not " + m.kindName(args))
-	}
-	return m.replaceWithObject(cls, args, -1)
-}
-
-func (m *machine) loadNewobjEx() error {
-	kwargs, err := m.pop()
-	if err != nil {
-		return err
-	}
-	args, err := m.pop()
-	if err != nil {
-		return err
-	}
-	cls, err := m.peek()
-	if err != nil {
-		return err
-	}
-	if m.nodes[m.resolve(args)].kind != nTuple {
-		return m.syntaxError("NEWOBJ_EX arguments must be a tuple, not " + m.kindName(args))
-	}
-	if m.nodes[m.resolve(kwargs)].kind != nDict {
-		return m.syntaxError("NEWOBJ_EX keyword arguments must be a dict, not " + m.kindName(kwargs))
 	}
 	return m.replaceWithObject(cls, args, kwargs)
 }
