@@ -12,12 +12,15 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -62,6 +65,22 @@ func addPickleSeeds(f *testing.F) {
 	}
 }
 
+// fuzzHang is how long one fuzz input may take before it counts as a hang.
+const fuzzHang = 5 * time.Second
+
+// watchdog crashes the process, with every goroutine's stack, when the
+// current input runs longer than fuzzHang: the fuzzing engine has no
+// per-input timeout, and a crash makes it save the input under
+// testdata/fuzz/. Use as: defer watchdog()().
+func watchdog() (stop func()) {
+	timer := time.AfterFunc(fuzzHang, func() {
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		panic(fmt.Sprintf("hang: one input took more than %v\n%s", fuzzHang, buf[:n]))
+	})
+	return func() { timer.Stop() }
+}
+
 // checkErrorForm fails t if err is not one of the package's typed errors,
 // well formed (see classifyDecodeErr).
 func checkErrorForm(t *testing.T, err error, size int) {
@@ -81,6 +100,7 @@ func checkErrorForm(t *testing.T, err error, size int) {
 func FuzzUnmarshalAny(f *testing.F) {
 	addPickleSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer watchdog()()
 		for _, keep := range []bool{false, true} {
 			var v any
 			err := Unmarshal(data, &v, KeepUnknown(keep))
@@ -237,6 +257,7 @@ type fuzzRecord struct {
 func FuzzUnmarshalTyped(f *testing.F) {
 	addPickleSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer watchdog()()
 		targets := []any{
 			new(fuzzRecord), new(hostileStruct), new(map[string]any), new(map[string]int),
 			new([]string), new([]any), new(map[any]any), new(hostileNest), new(hostileNestMap),
@@ -259,6 +280,7 @@ func FuzzMarshal(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer watchdog()()
 		b := &valueBuilder{data: data}
 		v := b.value(0)
 		for proto := 0; proto <= HighestProtocol; proto++ {

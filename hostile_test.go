@@ -40,6 +40,9 @@ const (
 	hostileEnvManifest  = "PICKLE_HOSTILE_MANIFEST"
 	hostileResultPrefix = "HOSTILE-RESULT "
 	hostileMaxErrLen    = 1000
+	// hostileSlowDecode is the budget of one decode of one input: the
+	// biggest case is 2 MiB, and every bounded case takes milliseconds.
+	hostileSlowDecode = 3 * time.Second
 )
 
 // hostileManifest is a corpus manifest as the generators write it.
@@ -720,6 +723,9 @@ func checkHostileResults(t *testing.T, byID map[string]*hostileCase, results []h
 					cpythonDiff = append(cpythonDiff, fmt.Sprintf("%s: ours %v, CPython %s", r.ID, r.Tags, c.CPython))
 				}
 			}
+		}
+		if r.Millis > hostileSlowDecode.Milliseconds() {
+			problems = append(problems, fmt.Sprintf("one decode took %d ms (budget %v)", r.Millis, hostileSlowDecode))
 		}
 		for _, f := range r.Form {
 			problems = append(problems, "badly formed error: "+f)

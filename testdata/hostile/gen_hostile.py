@@ -430,8 +430,8 @@ def allocation(c):
           P2 + b"\x8b" + i4(0x7FFFFFFF) + b"abc.", ["Truncated", "LimitError"], solo=True)
     c.add("alloc-long4-negative", "allocation", "LONG4 with a negative length",
           P2 + b"\x8b" + i4(-5) + b"abc.", ["SyntaxError"])
-    c.add("alloc-long4-1mib", "allocation", "LONG4 with a real 1 MiB body (an 8-Mbit integer)",
-          P2 + b"\x8b" + i4(1 << 20) + bytes(range(256)) * 4096 + b".",
+    c.add("alloc-long4-2mib", "allocation", "LONG4 with a real 2 MiB body (a 16-Mbit integer)",
+          P2 + b"\x8b" + i4(2 << 20) + bytes(range(256)) * 8192 + b".",
           ["ok", "LimitError"], solo=True)
     for n, s in [(1 << 40, "2p40"), ((1 << 64) - 1, "2p64m1"), (1 << 30, "2p30"), (1 << 63, "2p63")]:
         c.add("alloc-frame-%s" % s, "allocation", "FRAME claiming %s bytes around a tiny pickle" % s,
