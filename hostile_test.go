@@ -734,7 +734,10 @@ func checkHostileResults(t *testing.T, byID map[string]*hostileCase, results []h
 			continue
 		}
 		detail := r.Target + ": " + strings.Join(problems, "; ")
-		if r.Msg != "" {
+		switch {
+		case slices.Contains(r.Tags, "panic"):
+			detail += " (" + r.Msg[:min(len(r.Msg), 700)] + ")"
+		case r.Msg != "":
 			detail += fmt.Sprintf(" (error %q)", clip(r.Msg))
 		}
 		k := inputKey{r.ID, r.Prefix}

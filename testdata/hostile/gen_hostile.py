@@ -373,6 +373,18 @@ def spellings(c):
               "_codecs.encode('x', %r): only latin1 is what CPython writes" % enc,
               P2 + b"c_codecs\nencode\nX\x01\x00\x00\x00x" + binunicode(enc) + b"\x86R.",
               ["GlobalError", "SyntaxError"], keep=["ok", "error"])
+    # Every safe constructor with argument tuples of every arity and kind.
+    arg_forms = [("empty-mark", b"(t"), ("empty", b")"), ("none", b"N\x85"), ("int", b"K\x01\x85"),
+                 ("list", b"]\x85"), ("none2", b"NN\x86"), ("none3", b"NNN\x87"), ("none4", b"(NNNNt"),
+                 ("bytes", b"C\x01x\x85"), ("str-none", b"X\x01\x00\x00\x00xN\x86"),
+                 ("str-str", b"X\x01\x00\x00\x00xX\x01\x00\x00\x00x\x86"), ("false", b"\x89\x85"),
+                 ("float", b"G" + b"\x00" * 8 + b"\x85"), ("args-not-tuple", b"N")]
+    for g in ["_codecs\nencode", "__builtin__\nset", "__builtin__\nfrozenset", "__builtin__\nbytearray",
+              "__builtin__\nbytes", "__builtin__\ncomplex"]:
+        for name, args in arg_forms:
+            c.add("safe-arity-%s-%s" % (g.split("\n")[1], name), "constructor-abuse",
+                  "%s called with %s arguments" % (g.replace("\n", "."), name),
+                  P2 + b"c" + g.encode() + b"\n" + args + b"R.", ["any"], keep=["any"])
     c.add("safe-codecs-encode-kwargs", "constructor-abuse", "_codecs.encode through NEWOBJ_EX with kwargs",
           P4 + stack_global("_codecs", "encode") + sbu("x") + b"\x85}" + sbu("encoding") + sbu("rot13") + b"s\x92.",
           ["GlobalError", "SyntaxError"], keep=["ok", "error"])
