@@ -23,7 +23,7 @@ type binder struct {
 	maxWork int64
 	path    []pathElem // where in the Go value we are, for error messages
 
-	tupleHashes map[*any]uint64 // hashes of large tuple keys, by first element
+	hasher keyHasher // hashes of the tuples used as keys, by backing array
 }
 
 func newBinder(m *machine) *binder {
@@ -229,26 +229,9 @@ func (b *binder) fillMembers(n int32, t *table) error {
 	return nil
 }
 
-// hashKey hashes a key, remembering the hashes of large tuples so that a
-// big memoized tuple used as a key many times is hashed once.
-func (b *binder) hashKey(k any) (uint64, error) {
-	t, ok := k.(Tuple)
-	if !ok || len(t) < 16 {
-		return hashKey(k)
-	}
-	if h, ok := b.tupleHashes[&t[0]]; ok {
-		return h, nil
-	}
-	h, err := hashKey(t)
-	if err != nil {
-		return 0, err
-	}
-	if b.tupleHashes == nil {
-		b.tupleHashes = map[*any]uint64{}
-	}
-	b.tupleHashes[&t[0]] = h
-	return h, nil
-}
+// hashKey hashes a key; tuples are hashed once per decode each, however
+// often they are reached.
+func (b *binder) hashKey(k any) (uint64, error) { return b.hasher.hash(k) }
 
 func (b *binder) fillObject(n int32, o *Object) error {
 	on := &b.m.objects[b.m.nodes[n].a]

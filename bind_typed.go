@@ -162,7 +162,11 @@ func (b *binder) shortValue(n int32) string {
 	case nInt:
 		return strconv.FormatInt(nd.a, 10)
 	case nBig:
-		return clip(b.m.bigs[nd.a].String())
+		x := b.m.bigs[nd.a]
+		if x.BitLen() > 256 { // printing a huge int in decimal is slow
+			return "(an int of " + strconv.Itoa(x.BitLen()) + " bits)"
+		}
+		return clip(x.String())
 	case nFloat:
 		return strconv.FormatFloat(bitsFloat(uint64(nd.a)), 'g', -1, 64)
 	case nStr:

@@ -273,6 +273,11 @@ func (m *machine) replaceWithObject(callable, args, kwargs int32) error {
 	if ctor := m.res.builtins[g]; isGlobal && ctor != ctorNone {
 		return m.instantiateBuiltin(ctor, g, args, kwargs)
 	}
+	switch m.nodes[m.resolve(callable)].kind {
+	case nGlobal, nObject, nPersistent:
+	default: // None, numbers, text, containers: nothing to call, even inert
+		return m.syntaxError(m.op2name() + " calls a " + m.kindName(callable) + ", which is not callable")
+	}
 	if !m.cfg.keepUnknown && !(isGlobal && m.callable(g, args)) {
 		if !isGlobal {
 			return m.syntaxError(m.op2name() + " calls a " + m.kindName(callable) + ", not a class or function")
@@ -323,21 +328,21 @@ func (m *machine) loadBuild() error {
 	return m.syntaxError("BUILD on a " + m.kindName(inst) + ", which cannot take state")
 }
 
-// emptyState reports whether BUILD with this state changes nothing: None, an
-// empty dict, or (at the top only, as CPython unpacks one level) a
-// (dict, slots) pair of those.
+// emptyState reports whether BUILD with this state asks nothing of an
+// object without __setstate__ or __dict__, by the rules of CPython's C
+// unpickler: a state of None, or a (None, slots) pair whose slots dict is
+// empty. Any other state, even an empty dict, needs the object's __dict__.
 func (m *machine) emptyState(n int32, top bool) bool {
 	nd := &m.nodes[m.resolve(n)]
 	switch nd.kind {
 	case nNone:
-		return true
-	case nDict:
-		return nd.count == 0
+		return top
 	case nTuple:
 		if nd.count != 2 || !top {
 			return false
 		}
-		return m.emptyState(nd.first, false) && m.emptyState(m.nodes[nd.first].next, false)
+		slots := &m.nodes[m.resolve(m.nodes[nd.first].next)]
+		return m.nodes[m.resolve(nd.first)].kind == nNone && slots.kind == nDict && slots.count == 0
 	}
 	return false
 }

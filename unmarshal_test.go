@@ -547,3 +547,31 @@ func TestCodecsEncodeWithoutArguments(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// BUILD on an object without __setstate__ or __dict__ follows CPython's C
+// unpickler: only None or (None, {}) ask nothing of it.
+func TestBuildOnPlainValues(t *testing.T) {
+	var v any
+	for _, ok := range []string{"]Nb.", "]N}\x86b."} {
+		if err := Unmarshal([]byte(ok), &v); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"}}b.", "]}b.", "]NN\x86b.", "]}N\x86b.", "K\x01}b."} {
+		if err := Unmarshal([]byte(bad), &v); !errors.As(err, new(*SyntaxError)) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// A huge int in an error message is described, not printed in decimal.
+func TestHugeIntInErrorIsCheap(t *testing.T) {
+	data := append([]byte("\x80\x02\x8b\x00\x00\x20\x00"), make([]byte, 2<<20)...)
+	data[len(data)-1] = 1
+	data = append(data, '.')
+	var x int
+	err := Unmarshal(data, &x)
+	if err == nil || !strings.Contains(err.Error(), "an int of") {
+		t.Errorf("got %v", err)
+	}
+}
