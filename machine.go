@@ -859,7 +859,8 @@ func (m *machine) checkKeys(items []int32, step int) error {
 	for i := 0; i < len(items); i += step {
 		switch k := m.nodes[m.resolve(items[i])].kind; k {
 		case nList, nDict, nSet, nByteArray:
-			return m.syntaxError("unhashable type '" + kindNames[k] + "' as a dict key or set member")
+			return &SyntaxError{Msg: "unhashable type '" + kindNames[k] + "' as a dict key or set member",
+				Op: opName(m.op), Offset: m.offset(), Err: &unhashableError{kindNames[k]}}
 		}
 	}
 	return nil

@@ -103,6 +103,11 @@ func (m *machine) findClass(module, name string) error {
 
 // pushGlobal checks g against the resolver and pushes a global node.
 func (m *machine) pushGlobal(g Global) error {
+	if g.Module == "" || g.Name == "" || strings.ContainsAny(g.Module+g.Name, "\n\x00") {
+		// No Python module or attribute has such a name, not even an unknown
+		// one kept inert: the pickle is malformed or playing tricks.
+		return m.syntaxError("invalid global name " + quote(g.Module) + " " + quote(g.Name))
+	}
 	if !m.cfg.keepUnknown && !m.res.allowed(g, m.cfg.reg()) {
 		return &GlobalError{Module: g.Module, Name: g.Name, Op: opName(m.op), Offset: m.offset()}
 	}
