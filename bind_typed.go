@@ -708,11 +708,12 @@ func (b *binder) keyLabel(k int32) string {
 
 // structDecoder decodes into one struct type.
 type structDecoder struct {
-	t         reflect.Type
-	info      *structInfo
-	err       error // a bad tag
-	decs      []decodeFunc
-	inlineDec decodeFunc
+	t          reflect.Type
+	info       *structInfo
+	plainNames []string // the fields' names without a name transform
+	err        error    // a bad tag
+	decs       []decodeFunc
+	inlineDec  decodeFunc
 }
 
 var structDecoders sync.Map // reflect.Type -> *structDecoder
@@ -725,6 +726,9 @@ func structDecoderOf(t reflect.Type) *structDecoder {
 	sd := &structDecoder{t: t}
 	sd.info, sd.err = cachedStructInfo(t)
 	if sd.err == nil {
+		for _, f := range sd.info.fields {
+			sd.plainNames = append(sd.plainNames, f.name)
+		}
 		sd.decs = make([]decodeFunc, len(sd.info.fields))
 		for i := range sd.info.fields {
 			sd.decs[i] = typeDecoder(sd.info.fields[i].typ)
@@ -760,47 +764,57 @@ func (sd *structDecoder) decode(b *binder, n int32, v reflect.Value) error {
 
 // fillFromDict sets the fields named by the keys of dict.
 func (sd *structDecoder) fillFromDict(b *binder, dict int32, v reflect.Value) error {
+	next := 0 // keys usually come in field order: try the next field first
 	for k := b.m.nodes[dict].first; k >= 0; {
 		val := b.m.nodes[k].next
-		if err := b.bindField(sd, k, val, v); err != nil {
+		i, err := b.bindField(sd, k, val, v, next)
+		if err != nil {
 			return err
 		}
+		next = i + 1
 		k = b.m.nodes[val].next
 	}
 	return nil
 }
 
 // bindField binds one key/value pair of a dict into the struct v.
-func (b *binder) bindField(sd *structDecoder, k, val int32, v reflect.Value) error {
+// bindField binds one key/value pair of a dict into the struct v, trying
+// field hint before the name lookup; it returns the field's position (or
+// hint-1 for a key that names no field).
+func (b *binder) bindField(sd *structDecoder, k, val int32, v reflect.Value, hint int) (int, error) {
 	t, info := sd.t, sd.info
 	kn := b.m.resolve(k)
 	if b.m.nodes[kn].kind != nStr {
-		return b.typeError(kn, t, "a "+b.m.kindName(kn)+" key cannot name a field")
+		return 0, b.typeError(kn, t, "a "+b.m.kindName(kn)+" key cannot name a field")
 	}
 	name := b.m.payload(kn)
-	byName := info.byName
+	names, byName := sd.plainNames, info.byName
 	if b.cfg.nameTransform != nil {
-		byName = info.withTransform(b.cfg.nameTransformKey, b.cfg.nameTransform).byName
+		nf := info.withTransform(b.cfg.nameTransformKey, b.cfg.nameTransform)
+		names, byName = nf.names, nf.byName
 	}
-	i, ok := byName[string(name)]
+	i, ok := hint, hint < len(names) && names[hint] == string(name)
+	if !ok {
+		i, ok = byName[string(name)]
+	}
 	if !ok {
 		if info.inline != nil {
-			return b.bindInline(info.inline, sd.inlineDec, string(name), val, v)
+			return hint - 1, b.bindInline(info.inline, sd.inlineDec, string(name), val, v)
 		}
 		if b.cfg.disallowUnknown {
-			return b.typeError(kn, t, "unknown field "+quote(string(name)))
+			return 0, b.typeError(kn, t, "unknown field "+quote(string(name)))
 		}
-		return nil
+		return hint - 1, nil
 	}
 	f := &info.fields[i]
 	fv, err := fieldByIndexAlloc(v, f.index)
 	if err != nil {
-		return b.typeError(kn, t, err.Error())
+		return 0, b.typeError(kn, t, err.Error())
 	}
 	b.pushField(f.name)
 	err = b.bind(val, fv, sd.decs[i])
 	b.popPath()
-	return err
+	return i, err
 }
 
 // bindInline stores an unknown key in the struct's catch-all field.
