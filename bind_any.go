@@ -14,7 +14,7 @@ type binder struct {
 	m   *machine
 	cfg *config
 
-	sharedVals []any // model values of shared nodes (node.slot - 1)
+	cache []cacheEntry // what shared nodes were bound to (node.slot - 1)
 
 	typed map[typedKey]reflect.Value // typed values of shared nodes
 
@@ -23,7 +23,7 @@ type binder struct {
 	maxWork int64
 	path    []pathElem // where in the Go value we are, for error messages
 
-	tupleHashes map[*any]uint64 // hashes of large tuple keys, by first element
+	hasher keyHasher // hashes of the tuples used as keys, by backing array
 }
 
 func newBinder(m *machine) *binder {
@@ -76,7 +76,9 @@ func (b *binder) anyValue(n int32) (any, error) {
 	}
 	isShared := nd.flags&flagShared != 0
 	if isShared && nd.slot > 0 {
-		return b.sharedVals[nd.slot-1], nil
+		if c := &b.cache[nd.slot-1]; c.hasAny {
+			return c.anyVal, nil
+		}
 	}
 	if err := b.enter(n); err != nil {
 		return nil, err
@@ -126,6 +128,11 @@ func (b *binder) buildAny(n int32, isShared bool) (any, error) {
 		return b.remember(n, isShared, f), nil
 	case nObject:
 		return b.anyObject(n, isShared)
+	case nPersistent:
+		v, err := b.persistentValue(n)
+		return b.remember(n, isShared, v), err
+	case nBuffer:
+		return b.remember(n, isShared, b.bufferValue(n)), nil
 	}
 	return nil, b.syntaxAt(n, "unexpected node", nil)
 }
@@ -133,10 +140,29 @@ func (b *binder) buildAny(n int32, isShared bool) (any, error) {
 // remember caches v as the value of shared node n.
 func (b *binder) remember(n int32, isShared bool, v any) any {
 	if isShared {
-		b.sharedVals = append(b.sharedVals, v)
-		b.m.nodes[n].slot = int32(len(b.sharedVals))
+		c := b.slotOf(n)
+		c.anyVal, c.hasAny = v, true
 	}
 	return v
+}
+
+// cacheEntry is what one shared node was bound to: its model value, and
+// the first typed value made of it.
+type cacheEntry struct {
+	anyVal any
+	hasAny bool
+	t      reflect.Type
+	v      reflect.Value
+}
+
+// slotOf returns the cache entry of node n, giving it one if needed.
+func (b *binder) slotOf(n int32) *cacheEntry {
+	nd := &b.m.nodes[n]
+	if nd.slot == 0 {
+		b.cache = append(b.cache, cacheEntry{})
+		nd.slot = int32(len(b.cache))
+	}
+	return &b.cache[nd.slot-1]
 }
 
 // fillItems binds the children of n into dst.
@@ -203,26 +229,9 @@ func (b *binder) fillMembers(n int32, t *table) error {
 	return nil
 }
 
-// hashKey hashes a key, remembering the hashes of large tuples so that a
-// big memoized tuple used as a key many times is hashed once.
-func (b *binder) hashKey(k any) (uint64, error) {
-	t, ok := k.(Tuple)
-	if !ok || len(t) < 16 {
-		return hashKey(k)
-	}
-	if h, ok := b.tupleHashes[&t[0]]; ok {
-		return h, nil
-	}
-	h, err := hashKey(t)
-	if err != nil {
-		return 0, err
-	}
-	if b.tupleHashes == nil {
-		b.tupleHashes = map[*any]uint64{}
-	}
-	b.tupleHashes[&t[0]] = h
-	return h, nil
-}
+// hashKey hashes a key; tuples are hashed once per decode each, however
+// often they are reached.
+func (b *binder) hashKey(k any) (uint64, error) { return b.hasher.hash(k) }
 
 func (b *binder) fillObject(n int32, o *Object) error {
 	on := &b.m.objects[b.m.nodes[n].a]

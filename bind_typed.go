@@ -122,9 +122,12 @@ func (b *binder) bind(n int32, v reflect.Value, dec decodeFunc) error {
 		return err
 	}
 	var err error
-	if b.m.nodes[n].kind == nObject && objectNeedsCall(v.Type()) {
+	switch k := b.m.nodes[n].kind; {
+	case k == nObject && objectNeedsCall(v.Type()):
 		err = b.bindObject(n, v) // an enum member or a registered function's result
-	} else {
+	case k == nPersistent || k == nBuffer:
+		err = b.bindSpecial(n, v)
+	default:
 		err = dec(b, n, v)
 	}
 	b.leave()
@@ -159,7 +162,11 @@ func (b *binder) shortValue(n int32) string {
 	case nInt:
 		return strconv.FormatInt(nd.a, 10)
 	case nBig:
-		return clip(b.m.bigs[nd.a].String())
+		x := b.m.bigs[nd.a]
+		if x.BitLen() > 256 { // printing a huge int in decimal is slow
+			return "(an int of " + strconv.Itoa(x.BitLen()) + " bits)"
+		}
+		return clip(x.String())
 	case nFloat:
 		return strconv.FormatFloat(bitsFloat(uint64(nd.a)), 'g', -1, 64)
 	case nStr:
@@ -250,10 +257,22 @@ func decodeFloat(b *binder, n int32, v reflect.Value) error {
 	if !ok {
 		return b.typeError(n, v.Type(), "")
 	}
-	if v.Kind() == reflect.Float32 && v.OverflowFloat(f) && !math.IsInf(f, 0) {
-		return b.typeError(n, v.Type(), "value overflows float32")
+	if err := b.checkFloatRange(n, f, v.Type(), v.Kind() == reflect.Float32); err != nil {
+		return err
 	}
 	v.SetFloat(f)
+	return nil
+}
+
+// checkFloatRange refuses an integer too large for a float (Python raises
+// OverflowError) and a finite value too large for a 32-bit float.
+func (b *binder) checkFloatRange(n int32, f float64, t reflect.Type, is32 bool) error {
+	if math.IsInf(f, 0) && b.m.nodes[n].kind == nBig {
+		return b.typeError(n, t, "integer too large for a float")
+	}
+	if is32 && !math.IsInf(f, 0) && math.Abs(f) > math.MaxFloat32 {
+		return b.typeError(n, t, "value overflows "+t.String())
+	}
 	return nil
 }
 
@@ -267,13 +286,24 @@ func (m *machine) realValueOrNot(n int32) (float64, bool) {
 
 func decodeComplex(b *binder, n int32, v reflect.Value) error {
 	nd := &b.m.nodes[n]
+	is64 := v.Kind() == reflect.Complex64
 	if nd.kind == nComplex {
-		v.SetComplex(complex(bitsFloat(uint64(nd.a)), bitsFloat(uint64(nd.b))))
+		re, im := bitsFloat(uint64(nd.a)), bitsFloat(uint64(nd.b))
+		if err := b.checkFloatRange(n, re, v.Type(), is64); err != nil {
+			return err
+		}
+		if err := b.checkFloatRange(n, im, v.Type(), is64); err != nil {
+			return err
+		}
+		v.SetComplex(complex(re, im))
 		return nil
 	}
 	f, ok := b.m.realValueOrNot(n)
 	if !ok {
 		return b.typeError(n, v.Type(), "")
+	}
+	if err := b.checkFloatRange(n, f, v.Type(), is64); err != nil {
+		return err
 	}
 	v.SetComplex(complex(f, 0))
 	return nil
@@ -379,10 +409,9 @@ func newPointerDecoder(t reflect.Type) decodeFunc {
 			v.SetZero()
 			return nil
 		}
-		shared := nd.flags&flagShared != 0
-		key := typedKey{n, t}
+		shared := nd.flags&(flagShared|flagMemo) != 0
 		if shared {
-			if p, ok := b.typed[key]; ok {
+			if p, ok := b.lookupTyped(n, t); ok {
 				v.Set(p)
 				return nil
 			}
@@ -391,17 +420,35 @@ func newPointerDecoder(t reflect.Type) decodeFunc {
 			v.Set(reflect.New(t.Elem()))
 		}
 		if shared {
-			b.cacheTyped(key, v)
+			b.cacheTyped(n, t, v)
 		}
 		return elem(b, n, v.Elem())
 	}
 }
 
-func (b *binder) cacheTyped(k typedKey, v reflect.Value) {
+// lookupTyped returns the value node n was bound to as a t, if it was.
+func (b *binder) lookupTyped(n int32, t reflect.Type) (reflect.Value, bool) {
+	if slot := b.m.nodes[n].slot; slot > 0 {
+		if c := &b.cache[slot-1]; c.t == t {
+			return c.v, true
+		}
+	}
+	v, ok := b.typed[typedKey{n, t}]
+	return v, ok
+}
+
+// cacheTyped records that node n was bound to v, of type t: in the node's
+// cache slot, or in a map when the slot holds another type already.
+func (b *binder) cacheTyped(n int32, t reflect.Type, v reflect.Value) {
+	c := b.slotOf(n)
+	if c.t == nil || c.t == t {
+		c.t, c.v = t, v
+		return
+	}
 	if b.typed == nil {
 		b.typed = map[typedKey]reflect.Value{}
 	}
-	b.typed[k] = v
+	b.typed[typedKey{n, t}] = v
 }
 
 // --- sequences ---------------------------------------------------------------
@@ -440,10 +487,9 @@ func newSliceDecoder(t reflect.Type) decodeFunc {
 		if !ok {
 			return b.typeError(n, t, "")
 		}
-		key := typedKey{n, t}
-		shared := b.m.nodes[n].flags&flagShared != 0
+		shared := b.m.nodes[n].flags&(flagShared|flagMemo) != 0
 		if shared {
-			if s, ok := b.typed[key]; ok {
+			if s, ok := b.lookupTyped(n, t); ok {
 				v.Set(s)
 				return nil
 			}
@@ -451,7 +497,7 @@ func newSliceDecoder(t reflect.Type) decodeFunc {
 		s := reflect.MakeSlice(t, count, count)
 		v.Set(s)
 		if shared {
-			b.cacheTyped(key, s)
+			b.cacheTyped(n, t, s)
 		}
 		b.pushIndex(0)
 		err := b.fillSlice(first, count, s, elem)
@@ -533,8 +579,10 @@ func (b *binder) text(n int32) string {
 	nd := &b.m.nodes[n]
 	if nd.flags&flagShared != 0 {
 		if nd.slot > 0 {
-			if s, ok := b.sharedVals[nd.slot-1].(string); ok {
-				return s
+			if c := &b.cache[nd.slot-1]; c.hasAny {
+				if s, ok := c.anyVal.(string); ok {
+					return s
+				}
 			}
 		}
 		str := string(b.m.payload(n))
@@ -578,19 +626,18 @@ func newMapDecoder(t reflect.Type) decodeFunc {
 		default:
 			return b.typeError(n, t, "")
 		}
-		key := typedKey{n, t}
-		shared := nd.flags&flagShared != 0
+		shared := nd.flags&(flagShared|flagMemo) != 0
 		if shared {
-			if mv, ok := b.typed[key]; ok {
+			if mv, ok := b.lookupTyped(n, t); ok {
 				v.Set(mv)
 				return nil
 			}
 		}
 		if v.IsNil() || shared {
-			v.Set(reflect.MakeMapWithSize(t, int(nd.count)))
+			v.Set(reflect.MakeMapWithSize(t, int(nd.count)/2))
 		}
 		if shared {
-			b.cacheTyped(key, v)
+			b.cacheTyped(n, t, v)
 		}
 		if nd.kind != nDict {
 			return b.fillMapFromSet(n, v, keyDec)

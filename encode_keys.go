@@ -26,9 +26,20 @@ import (
 // sortedMapEntries returns the keys and values of map v in key order.
 func sortedMapEntries(v reflect.Value) (keys, vals []reflect.Value, err error) {
 	type kv struct{ k, v reflect.Value }
-	pairs := make([]kv, 0, v.Len())
+	// Copy keys and values into two slices (one allocation each, where
+	// MapRange's Key and Value would allocate per entry) and refer to them.
+	n := v.Len()
+	ks := reflect.MakeSlice(reflect.SliceOf(v.Type().Key()), n, n)
+	vs := reflect.MakeSlice(reflect.SliceOf(v.Type().Elem()), n, n)
+	pairs := make([]kv, 0, n)
 	for it := v.MapRange(); it.Next(); {
-		pairs = append(pairs, kv{it.Key(), it.Value()})
+		i := len(pairs)
+		if i == n { // the map grew under us: a data race in the caller
+			break
+		}
+		ks.Index(i).SetIterKey(it)
+		vs.Index(i).SetIterValue(it)
+		pairs = append(pairs, kv{ks.Index(i), vs.Index(i)})
 	}
 	kt := v.Type().Key()
 	switch kt.Kind() {
@@ -52,7 +63,7 @@ func sortedMapEntries(v reflect.Value) (keys, vals []reflect.Value, err error) {
 		for i := 1; i < len(pairs); i++ {
 			if compareKeys(pairs[i-1].k, pairs[i].k) == 0 && !bothNaN(pairs[i-1].k, pairs[i].k) {
 				return nil, nil, &UnsupportedTypeError{GoType: v.Type(), Path: mapKeySeg(pairs[i].k),
-					Msg: "keys " + mapKeySeg(pairs[i-1].k) + " and " + mapKeySeg(pairs[i].k) + " are the same Python dict key"}
+					Msg: "keys " + mapKeySeg(pairs[i-1].k) + " (" + concreteType(pairs[i-1].k).String() + ") and " + mapKeySeg(pairs[i].k) + " (" + concreteType(pairs[i].k).String() + ") are the same Python dict key"}
 			}
 		}
 	}

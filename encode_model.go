@@ -17,6 +17,11 @@ import (
 // through the compiled encoder of its type.
 func (e *encodeState) encodeAny(v any) error {
 	e.boundary()
+	if e.cfg.persistentID != nil && !e.persisting {
+		if done, err := e.checkPersistentID(v); done {
+			return err
+		}
+	}
 	switch x := v.(type) {
 	case nil:
 		e.writeNone()
@@ -53,6 +58,12 @@ func (e *encodeState) encodeAny(v any) error {
 		return e.writeDict(x)
 	case []any:
 		return e.writeAnySlice(x, reflect.TypeFor[[]any]())
+	case *PickleBuffer:
+		if x == nil {
+			e.writeNone()
+			return nil
+		}
+		return e.writePickleBuffer(x)
 	case map[string]any:
 		return e.encodeReflect(reflect.ValueOf(x))
 	case *Set:
@@ -522,11 +533,15 @@ func (e *encodeState) writeGlobal(g Global) error {
 	if err := checkGlobal(g, e.proto); err != nil {
 		return err
 	}
+	if code, ok := e.cfg.extByGlobal[g]; ok && e.proto >= 2 {
+		e.writeExt(code) // save_global writes extensions without memoizing
+		return nil
+	}
 	dot := strings.LastIndexByte(g.Name, '.')
 	switch {
 	case e.proto >= 4:
-		e.writeGlobalString(g.Module)
-		e.writeGlobalString(g.Name)
+		e.writeGlobalString(g.Module, g.Module)
+		e.writeGlobalString(g.Name, "\x00"+g.Name) // names are not shared with modules
 		e.op(opStackGlobal)
 	case dot >= 0:
 		if err := e.writeGlobal(Global{"builtins", "getattr"}); err != nil {
@@ -608,9 +623,9 @@ func isASCII(s string) bool {
 
 // writeGlobalString writes a module or name string of STACK_GLOBAL. CPython
 // interns these, so equal strings are one object: memoized by value.
-func (e *encodeState) writeGlobalString(s string) {
+func (e *encodeState) writeGlobalString(s, key string) {
 	e.boundary()
-	if idx, ok := e.gstrings[s]; ok {
+	if idx, ok := e.gstrings[key]; ok {
 		e.get(idx)
 		return
 	}
@@ -619,7 +634,7 @@ func (e *encodeState) writeGlobalString(s string) {
 	if e.gstrings == nil {
 		e.gstrings = make(map[string]int)
 	}
-	e.gstrings[s] = idx
+	e.gstrings[key] = idx
 }
 
 // ---- objects ----
@@ -813,4 +828,17 @@ func (e *encodeState) writeArgItems(args Tuple) error {
 		}
 	}
 	return nil
+}
+
+// writeExt writes a registered extension code.
+func (e *encodeState) writeExt(code int32) {
+	switch {
+	case code <= 0xff:
+		e.op1(opExt1, byte(code))
+	case code <= 0xffff:
+		e.startFrame()
+		e.buf = append(e.buf, opExt2, byte(code), byte(code>>8))
+	default:
+		e.opUint32(opExt4, uint32(code))
+	}
 }

@@ -244,19 +244,29 @@ func strKey(s string) memoKey {
 	if len(s) == 0 {
 		return memoKey{kind: memoEmptyStr}
 	}
+	// CPython keeps one object for each one-character str below U+0100, so
+	// such strings are one object however they were made.
+	if len(s) == 1 && s[0] < 0x80 {
+		return memoKey{n: int(s[0]), kind: memoChar1}
+	}
+	if len(s) == 2 && s[0] >= 0xC2 && s[0] <= 0xC3 && s[1]&0xC0 == 0x80 {
+		return memoKey{n: int(s[0]&0x1F)<<6 | int(s[1]&0x3F), kind: memoChar1}
+	}
 	return memoKey{p: unsafe.Pointer(unsafe.StringData(s)), n: len(s), kind: memoStr}
 }
 
 // writeString writes a Go string as a Python str, memoized by identity.
 func (e *encodeState) writeString(s string) error {
-	k := strKey(s)
-	if e.getMemo(k) {
+	// A str has no parts, so its memo index is known before it is written:
+	// reserve it with the lookup.
+	if idx, found := e.memo.getOrPut(strKey(s), e.nmemo); found {
+		e.get(idx)
 		return nil
 	}
 	if err := e.writeStrBody(s); err != nil {
 		return err
 	}
-	e.memoizeKey(k)
+	e.memoize()
 	return nil
 }
 

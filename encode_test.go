@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 	"unsafe"
 )
 
@@ -32,7 +31,6 @@ func TestMarshalUnsupportedTypesNamePath(t *testing.T) {
 		{"list item", NewList(int64(1), make(chan int)), reflect.TypeFor[chan int](), ".Items[1]"},
 		{"dict value", mustDict("k", func() {}), reflect.TypeFor[func()](), `["k"]`},
 		{"top level", make(chan int), reflect.TypeFor[chan int](), ""},
-		{"time.Time", struct{ When time.Time }{}, reflect.TypeFor[time.Time](), ".When"},
 		{"big.Float", []any{new(big.Float)}, reflect.TypeFor[big.Float](), "[0]"},
 		{"no exported fields", []sync.Mutex{{}}, reflect.TypeFor[sync.Mutex](), "[0]"},
 		{"object state", &Object{Callable: Global{"m", "C"}, Args: Tuple{}, State: make(chan int), HasState: true}, reflect.TypeFor[chan int](), ".State"},

@@ -62,7 +62,12 @@ func (q *equaler) equal(a, b any) bool {
 		return ok && x == y
 	case Tuple:
 		y, ok := b.(Tuple)
-		return ok && q.items(x, y)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		// Pairs compared before are not compared again: a tuple holding
+		// another twice, level after level, is linear to compare.
+		return len(x) == 0 || &x[0] == &y[0] || !q.enter(x, y) || q.items(x, y)
 	case *ByteArray:
 		y, ok := b.(*ByteArray)
 		return ok && (x == y || x != nil && y != nil && bytes.Equal(x.Bytes, y.Bytes))
@@ -96,6 +101,9 @@ func (q *equaler) equal(a, b any) bool {
 			return ok && x == y
 		}
 		return x == y || !q.enter(x, y) || q.objects(x, y)
+	}
+	if eq, ok := q.stdlibEqual(a, b); ok {
+		return eq
 	}
 	return reflect.DeepEqual(a, b)
 }

@@ -45,6 +45,15 @@ func registerStdlibReducer(t reflect.Type, fn func(v reflect.Value) (*Object, er
 // a registered standard library reduction or a Reducer method. It returns
 // nil for other types.
 func hookEncoder(t reflect.Type) encoderFunc {
+	if t.Kind() != reflect.Interface && t.Implements(protoReducerType) {
+		return func(e *encodeState, v reflect.Value) error {
+			o, err := v.Interface().(protoReducer).pickleReduceEx(e.proto)
+			if err != nil {
+				return &UnsupportedTypeError{GoType: t, Msg: "PickleReduce: " + err.Error()}
+			}
+			return e.writeReduction(o, v)
+		}
+	}
 	if fn, ok := stdlibReducers[t]; ok {
 		return func(e *encodeState, v reflect.Value) error {
 			o, err := fn(v)
@@ -92,7 +101,11 @@ func (e *encodeState) writeReduction(o *Object, v reflect.Value) error {
 		return &UnsupportedTypeError{GoType: v.Type(), Msg: "nil reduction"}
 	}
 	e.boundary()
-	k, hasKey := addrKey(v)
+	kv := v
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		kv = v.Elem() // a pointer's identity is its target's address
+	}
+	k, hasKey := addrKey(kv)
 	if hasKey && e.getMemo(k) {
 		return nil
 	}

@@ -3,6 +3,7 @@ package pickle
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"math"
 	"math/big"
@@ -40,6 +41,7 @@ const (
 	tagFrozenSet
 	tagGlobal
 	tagPtr
+	tagStdlib
 )
 
 func hashTagged(tag byte, b []byte) uint64 {
@@ -83,7 +85,16 @@ func hashBig(x *big.Int) uint64 {
 
 // hashKey returns the hash of a dict key or set member, or an error wrapping
 // ErrUnhashable.
-func hashKey(k any) (uint64, error) {
+func hashKey(k any) (uint64, error) { return (*keyHasher)(nil).hash(k) }
+
+// keyHasher hashes keys, remembering the hash of every tuple it has hashed
+// (by its backing array) when it is not nil: a decoded tuple that holds
+// another one twice, level after level, would otherwise cost 2**levels.
+type keyHasher struct {
+	tuples map[*any]uint64
+}
+
+func (h *keyHasher) hash(k any) (uint64, error) {
 	switch v := k.(type) {
 	case nil:
 		return hashTagged(tagNone, nil), nil
@@ -113,7 +124,7 @@ func hashKey(k any) (uint64, error) {
 		binary.LittleEndian.PutUint64(b[8:], math.Float64bits(imag(v)))
 		return hashTagged(tagComplex, b[:]), nil
 	case Tuple:
-		return hashTuple(v)
+		return h.hashTuple(v)
 	case *FrozenSet:
 		return v.hash(), nil
 	case Global:
@@ -135,6 +146,15 @@ func hashKey(k any) (uint64, error) {
 // hashOtherKey handles Go values outside the model that a user may put in a
 // Dict: other integer and float kinds hash as their Python value.
 func hashOtherKey(k any) (uint64, error) {
+	if form, ok, err := stdlibKeyForm(k); ok {
+		if err != nil {
+			return 0, err
+		}
+		if form == "" { // a NaN: equal only to itself
+			return hashTagged(tagStdlib, []byte(fmt.Sprintf("%p", &k))), nil
+		}
+		return hashTagged(tagStdlib, []byte(form)), nil
+	}
 	rv := reflect.ValueOf(k)
 	switch rv.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -161,19 +181,31 @@ func hashPointer(p uintptr) uint64 {
 	return hashTagged(tagPtr, b[:])
 }
 
-func hashTuple(t Tuple) (uint64, error) {
-	h := uint64(0x345678) ^ uint64(len(t))
+func (h *keyHasher) hashTuple(t Tuple) (uint64, error) {
+	if h != nil && len(t) > 0 {
+		if v, ok := h.tuples[&t[0]]; ok {
+			return v, nil
+		}
+	}
+	x := uint64(0x345678) ^ uint64(len(t))
 	for _, item := range t {
-		ih, err := hashKey(item)
+		ih, err := h.hash(item)
 		if err != nil {
 			return 0, err
 		}
-		h = (h ^ ih) * 1000003
-		h ^= h >> 29
+		x = (x ^ ih) * 1000003
+		x ^= x >> 29
 	}
 	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], h)
-	return hashTagged(tagTuple, b[:]), nil
+	binary.LittleEndian.PutUint64(b[:], x)
+	v := hashTagged(tagTuple, b[:])
+	if h != nil && len(t) > 0 {
+		if h.tuples == nil {
+			h.tuples = map[*any]uint64{}
+		}
+		h.tuples[&t[0]] = v
+	}
+	return v, nil
 }
 
 // keysEqual reports whether a and b are the same key under Python's ==.
@@ -218,6 +250,10 @@ func keysEqual(a, b any) bool {
 	case *Object:
 		y, ok := b.(*Object)
 		return ok && x == y
+	}
+	if fa, ok, _ := stdlibKeyForm(a); ok {
+		fb, ok, _ := stdlibKeyForm(b)
+		return ok && fa != "" && fa == fb
 	}
 	rv, rw := reflect.ValueOf(a), reflect.ValueOf(b)
 	if rv.Kind() == reflect.String && rw.Kind() == reflect.String {

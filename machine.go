@@ -22,31 +22,34 @@ import (
 type nodeKind uint8
 
 const (
-	nNone      nodeKind = iota
-	nBool               // a: 0 or 1
-	nInt                // a: the value
-	nBig                // a: index into machine.bigs
-	nFloat              // a: IEEE 754 bits
-	nComplex            // a, b: bits of the real and imaginary parts
-	nStr                // a: start, b: length of UTF-8 text (in data, or side with flagSide)
-	nBytes              // a: start, b: length
-	nByteArray          // a: start, b: length
-	nTuple              // children
-	nList               // children
-	nDict               // children: key, value, key, value...
-	nSet                // children, or a snapshot of another node's (flagFrom)
-	nFrozenSet          // children, or a snapshot of another node's (flagFrom)
-	nGlobal             // a: index into machine.globals
-	nObject             // a: index into machine.objects
-	nRef                // a: the node this one refers to
+	nNone       nodeKind = iota
+	nBool                // a: 0 or 1
+	nInt                 // a: the value
+	nBig                 // a: index into machine.bigs
+	nFloat               // a: IEEE 754 bits
+	nComplex             // a, b: bits of the real and imaginary parts
+	nStr                 // a: start, b: length of UTF-8 text (in data, or side with flagSide)
+	nBytes               // a: start, b: length
+	nByteArray           // a: start, b: length
+	nTuple               // children
+	nList                // children
+	nDict                // children: key, value, key, value...
+	nSet                 // children, or a snapshot of another node's (flagFrom)
+	nFrozenSet           // children, or a snapshot of another node's (flagFrom)
+	nGlobal              // a: index into machine.globals
+	nObject              // a: index into machine.objects
+	nRef                 // a: the node this one refers to
+	nPersistent          // a: the node of the persistent id
+	nBuffer              // a: index into the Buffers option; b: 1 if read-only
 )
 
 // Node flags.
 const (
 	flagSide   uint8 = 1 << iota // payload is in machine.side, not in the input
 	flagLinked                   // already the child of some container
-	flagShared                   // memoized or duplicated: may be reached twice
+	flagShared                   // fetched from the memo, duplicated or copied: may be reached twice
 	flagFrom                     // set/frozenset: members are the first b children of node a
+	flagMemo                     // stored in the memo: typed containers of it are cached, so cycles close
 )
 
 // node is one entry of the tape (40 bytes).
@@ -61,7 +64,7 @@ type node struct {
 	first int32 // first child, or -1
 	last  int32 // last child, or -1
 	next  int32 // next sibling, or -1
-	slot  int32 // for shared nodes: binder.sharedVals index + 1, 0 if not built yet
+	slot  int32 // for shared nodes: binder.cache index + 1, 0 if none yet
 }
 
 // objectNode holds what an inert object was built from (see Object).
@@ -98,9 +101,10 @@ type machine struct {
 	objects []objectNode
 	side    []byte // decoded text that is not a slice of the input
 
-	proto int // the protocol of the PROTO opcode, 0 if none yet
-	opOff int // offset of the opcode being run
-	op    byte
+	proto      int // the protocol of the PROTO opcode, 0 if none yet
+	nextBuffer int // the next of the Buffers for NEXT_BUFFER
+	opOff      int // offset of the opcode being run
+	op         byte
 }
 
 var machinePool = sync.Pool{New: func() any { return new(machine) }}
@@ -115,8 +119,10 @@ func newMachine(cfg *config, data []byte, start int, src io.Reader, base int64) 
 	m := machinePool.Get().(*machine)
 	nodes := m.nodes[:0]
 	if src == nil {
-		if want := (len(data)-start)/4 + 16; cap(nodes) < want {
-			nodes = make([]node, 0, min(want, maxPooledNodes))
+		// A guess from the input size, small enough that a pickle of a few
+		// large payloads does not pay for a tape it does not need.
+		if want := min((len(data)-start)/8+16, 1<<16); cap(nodes) < want {
+			nodes = make([]node, 0, want)
 		}
 	}
 	*m = machine{
@@ -284,10 +290,8 @@ func (m *machine) step() error {
 		return m.loadStackGlobal()
 	case opReduce:
 		return m.loadReduce()
-	case opNewobj:
+	case opNewobj, opNewobjEx:
 		return m.loadNewobj()
-	case opNewobjEx:
-		return m.loadNewobjEx()
 	case opInst:
 		return m.loadInst()
 	case opObj:
@@ -297,9 +301,9 @@ func (m *machine) step() error {
 	case opExt1, opExt2, opExt4:
 		return m.loadExt()
 	case opPersid, opBinpersid:
-		return m.noHandler("a persistent id, and no persistent-load hook is configured")
+		return m.loadPersid()
 	case opNextBuffer:
-		return m.noHandler("an out-of-band buffer, and no buffers were given")
+		return m.loadNextBuffer()
 	case opReadonlyBuffer:
 		return m.loadReadonlyBuffer()
 	default:
@@ -503,8 +507,11 @@ func (m *machine) ref(n int32) int32 {
 // link appends child to parent's children.
 func (m *machine) link(parent, child int32) error {
 	p := &m.nodes[parent]
-	if int64(p.count) >= m.cfg.maxContainerLen {
-		return m.limitError("MaxContainerLen", m.cfg.maxContainerLen, int64(p.count)+1)
+	if items := int64(p.count); items >= m.cfg.maxContainerLen && (p.kind != nDict || items/2 >= m.cfg.maxContainerLen) {
+		if p.kind == nDict {
+			items /= 2
+		}
+		return m.limitError("MaxContainerLen", m.cfg.maxContainerLen, items+1)
 	}
 	child = m.ref(child)
 	m.nodes[child].flags |= flagLinked
@@ -549,7 +556,10 @@ type memo struct {
 	count  int64
 }
 
-const denseMemoMax = 1 << 16
+// denseSlack bounds the dense part: it grows to index i only while i is
+// below denseSlack plus four times the entries stored, so that sparse
+// indices (a hostile pickle's) go to the map instead of a huge slice.
+const denseSlack = 1024
 
 func (mm *memo) get(i uint64) (int32, bool) {
 	if i < uint64(len(mm.dense)) {
@@ -562,20 +572,18 @@ func (mm *memo) get(i uint64) (int32, bool) {
 
 // put stores n at i and reports whether i is a new index.
 func (mm *memo) put(i uint64, n int32) bool {
-	if i < denseMemoMax {
-		if i >= uint64(len(mm.dense)) {
-			if i > uint64(2*len(mm.dense)+64) && i >= 1024 {
-				return mm.putSparse(i, n)
-			}
-			grown := make([]int32, max(i+1, uint64(2*len(mm.dense))))
-			copy(grown, mm.dense)
-			mm.dense = grown
+	if i >= uint64(len(mm.dense)) {
+		limit := uint64(denseSlack + 4*mm.count)
+		if i >= limit {
+			return mm.putSparse(i, n)
 		}
-		isNew := mm.dense[i] == 0
-		mm.dense[i] = n + 1
-		return isNew
+		grown := make([]int32, min(max(i+1, uint64(2*len(mm.dense))), limit))
+		copy(grown, mm.dense)
+		mm.dense = grown
 	}
-	return mm.putSparse(i, n)
+	isNew := mm.dense[i] == 0
+	mm.dense[i] = n + 1
+	return isNew
 }
 
 func (mm *memo) putSparse(i uint64, n int32) bool {
@@ -597,7 +605,7 @@ func (m *machine) memoPut(i uint64) error {
 			return m.limitError("MaxMemo", m.cfg.maxMemo, m.memo.count+1)
 		}
 	}
-	m.nodes[m.resolve(top)].flags |= flagShared
+	m.nodes[m.resolve(top)].flags |= flagMemo
 	if m.memo.put(i, top) {
 		m.memo.count++
 	}
@@ -625,6 +633,7 @@ func (m *machine) loadGet() error {
 	if !ok {
 		return m.syntaxError("memo has no value at index " + uitoa(i))
 	}
+	m.nodes[m.resolve(n)].flags |= flagShared
 	m.push(n)
 	return nil
 }
@@ -850,7 +859,8 @@ func (m *machine) checkKeys(items []int32, step int) error {
 	for i := 0; i < len(items); i += step {
 		switch k := m.nodes[m.resolve(items[i])].kind; k {
 		case nList, nDict, nSet, nByteArray:
-			return m.syntaxError("unhashable type '" + kindNames[k] + "' as a dict key or set member")
+			return &SyntaxError{Msg: "unhashable type '" + kindNames[k] + "' as a dict key or set member",
+				Op: opName(m.op), Offset: m.offset(), Err: &unhashableError{kindNames[k]}}
 		}
 	}
 	return nil
@@ -861,16 +871,18 @@ func (m *machine) loadReadonlyBuffer() error {
 	if err != nil {
 		return err
 	}
-	switch m.nodes[m.resolve(top)].kind {
-	case nBytes, nByteArray:
-		// A read-only view of bytes is the bytes themselves; of a bytearray,
-		// its contents, which the model represents as bytes.
-		n := m.resolve(top)
-		if m.nodes[n].kind == nByteArray {
-			c := m.newNode(nBytes)
-			m.nodes[c].a, m.nodes[c].b, m.nodes[c].flags = m.nodes[n].a, m.nodes[n].b, m.nodes[n].flags&flagSide
-			m.stack[len(m.stack)-1] = c
-		}
+	n := m.resolve(top)
+	switch m.nodes[n].kind {
+	case nBuffer:
+		m.stack[len(m.stack)-1] = m.readonlyBuffer(n)
+		return nil
+	case nBytes:
+		return nil // a read-only view of bytes is the bytes themselves
+	case nByteArray:
+		// A read-only view of a bytearray: its contents, as bytes.
+		c := m.newNode(nBytes)
+		m.nodes[c].a, m.nodes[c].b, m.nodes[c].flags = m.nodes[n].a, m.nodes[n].b, m.nodes[n].flags&flagSide
+		m.stack[len(m.stack)-1] = c
 		return nil
 	}
 	return m.syntaxError("READONLY_BUFFER on a " + m.kindName(top) + ", not a buffer")
@@ -901,7 +913,14 @@ func (m *machine) loadExt() error {
 	if code <= 0 {
 		return m.syntaxError("extension code " + itoa(code) + " is not positive")
 	}
-	return m.noHandler("extension code " + itoa(code) + ", and no extension registry is configured")
+	if m.cfg.extByCode == nil {
+		return m.noHandler("extension code " + itoa(code) + ", and no ExtensionCodes are configured")
+	}
+	g, ok := m.cfg.extByCode[int32(code)]
+	if !ok {
+		return m.syntaxError("unregistered extension code " + itoa(code))
+	}
+	return m.pushGlobal(g)
 }
 
 // --- errors ------------------------------------------------------------------
@@ -938,6 +957,7 @@ var kindNames = [...]string{
 	nComplex: "complex", nStr: "str", nBytes: "bytes", nByteArray: "bytearray",
 	nTuple: "tuple", nList: "list", nDict: "dict", nSet: "set", nFrozenSet: "frozenset",
 	nGlobal: "global", nObject: "object", nRef: "reference",
+	nPersistent: "persistent id", nBuffer: "out-of-band buffer",
 }
 
 // kindName names the Python type of node n for messages.

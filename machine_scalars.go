@@ -115,24 +115,34 @@ func (m *machine) loadBinInt() error {
 	return nil
 }
 
+// readSignedPayload reads a signed length of size bytes and the payload it
+// announces, refusing a negative length as CPython does.
+func (m *machine) readSignedPayload(size int) ([]byte, int, error) {
+	n, err := m.readLen(size)
+	if err != nil {
+		return nil, 0, err
+	}
+	if n < 0 {
+		return nil, 0, m.syntaxError("negative byte count")
+	}
+	at, err := m.readPayload(n)
+	if err != nil {
+		return nil, 0, err
+	}
+	return m.data[at : at+int(n)], at, nil
+}
+
 // loadBinLong runs LONG1 and LONG4: little-endian two's complement bytes.
 func (m *machine) loadBinLong() error {
 	size := 1
 	if m.op == opLong4 {
 		size = 4
 	}
-	n, err := m.readLen(size)
+	b, _, err := m.readSignedPayload(size)
 	if err != nil {
 		return err
 	}
-	if n < 0 {
-		return m.syntaxError("negative byte count")
-	}
-	at, err := m.readPayload(n)
-	if err != nil {
-		return err
-	}
-	b := m.data[at : at+int(n)]
+	n := len(b)
 	if n <= 8 {
 		m.pushInt(decodeSmallLong(b))
 		return nil
@@ -182,6 +192,12 @@ func (m *machine) loadTextFloat() error {
 	}
 	if strings.ContainsAny(s, "xXpP") { // Go accepts hex floats; Python's float() does not
 		return m.syntaxError("invalid float " + quote(string(line)))
+	}
+	if math.IsNaN(f) { // CPython's float('nan') bits, not Go's
+		f = math.Float64frombits(0x7ff8000000000000)
+		if strings.HasPrefix(s, "-") {
+			f = math.Float64frombits(0xfff8000000000000)
+		}
 	}
 	n := m.newNode(nFloat)
 	m.nodes[n].a = int64(math.Float64bits(f))
@@ -427,18 +443,11 @@ func (m *machine) loadBinString() error {
 	if m.op == opShortBinstring {
 		size = 1
 	}
-	n, err := m.readLen(size)
+	b, at, err := m.readSignedPayload(size)
 	if err != nil {
 		return err
 	}
-	if n < 0 {
-		return m.syntaxError("negative byte count")
-	}
-	at, err := m.readPayload(n)
-	if err != nil {
-		return err
-	}
-	return m.pushPy2String(m.data[at:at+int(n)], at)
+	return m.pushPy2String(b, at)
 }
 
 // pushPy2String pushes a Python 2 str per the Encoding option: as bytes, or

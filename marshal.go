@@ -49,6 +49,12 @@ func Marshal(v any, opts ...Option) ([]byte, error) {
 	if err := e.dump(v); err != nil {
 		return nil, err
 	}
+	if cap(e.buf) > maxPooledBuf {
+		// Too large to keep for the next call anyway: hand it over.
+		out := e.buf[:len(e.buf):len(e.buf)]
+		e.buf = nil
+		return out, nil
+	}
 	return append([]byte(nil), e.buf...), nil
 }
 
@@ -108,6 +114,7 @@ const (
 	memoByte1                          // a one-byte bytes; CPython caches all 256
 	memoLatin1                         // the 'latin1' argument of _codecs.encode
 	memoEnum                           // an enum member: its Go type and integer value
+	memoChar1                          // a one-character str below U+0100; CPython caches them
 )
 
 // memoKey identifies a Go value that becomes one Python object. The
@@ -129,11 +136,12 @@ func typeID(t reflect.Type) unsafe.Pointer {
 // encodeState is the state of one pickle being written: the output buffer
 // (with the current frame), the memo and the nesting depth.
 type encodeState struct {
-	buf   []byte
-	cfg   *config
-	proto int
+	buf        []byte
+	cfg        *config
+	proto      int
+	persisting bool // writing a persistent id, which is not itself checked
 
-	memo     map[memoKey]int
+	memo     memoTable
 	globals  map[Global]int
 	gstrings map[string]int // module and name strings of STACK_GLOBAL
 	nmemo    int
@@ -170,7 +178,8 @@ func (e *encodeState) release() {
 	if cap(e.buf) > maxPooledBuf {
 		e.buf = nil
 	}
-	e.memo, e.globals, e.gstrings = clearSmall(e.memo), clearSmall(e.globals), clearSmall(e.gstrings)
+	e.memo.reset()
+	e.globals, e.gstrings = clearSmall(e.globals), clearSmall(e.gstrings)
 	e.cfg, e.w, e.werr = nil, nil, nil
 	encodeStatePool.Put(e)
 }
@@ -346,10 +355,7 @@ func (e *encodeState) memoize() int {
 // memoizeKey memoizes the object just built and records its identity.
 func (e *encodeState) memoizeKey(k memoKey) {
 	idx := e.memoize()
-	if e.memo == nil {
-		e.memo = make(map[memoKey]int)
-	}
-	e.memo[k] = idx
+	e.memo.put(k, idx)
 }
 
 // get writes a reference to memo entry idx.
@@ -366,7 +372,7 @@ func (e *encodeState) get(idx int) {
 
 // getMemo writes a reference to k and reports true if k was memoized.
 func (e *encodeState) getMemo(k memoKey) bool {
-	if idx, ok := e.memo[k]; ok {
+	if idx, ok := e.memo.get(k); ok {
 		e.get(idx)
 		return true
 	}
@@ -375,7 +381,7 @@ func (e *encodeState) getMemo(k memoKey) bool {
 
 // memoized reports whether k is in the memo, and its index.
 func (e *encodeState) memoized(k memoKey) (int, bool) {
-	idx, ok := e.memo[k]
+	idx, ok := e.memo.get(k)
 	return idx, ok
 }
 

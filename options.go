@@ -56,6 +56,15 @@ type config struct {
 	disallowUnknown  bool      // unknown dict keys into structs are errors
 	nameTransform    func(string) string
 	nameTransformKey uintptr // identifies nameTransform in caches
+
+	persistentID   func(v any) (id any, ok bool) // see PersistentID
+	persistentLoad func(id any) (any, error)     // see PersistentLoad
+	buffers        [][]byte                      // see Buffers
+	hasBuffers     bool
+	bufferCallback func(b *PickleBuffer) bool // see BufferCallback
+
+	extByCode   map[int32]Global // see ExtensionCodes
+	extByGlobal map[Global]int32
 }
 
 // reg returns the registry in force.
@@ -249,6 +258,31 @@ func NameTransform(fn func(goName string) string) Option {
 		}
 		c.nameTransform = fn
 		c.nameTransformKey = reflect.ValueOf(fn).Pointer()
+		return nil
+	})
+}
+
+// ExtensionCodes gives the extension registry (Python's
+// copyreg.add_extension) shared by the writer and the reader of a pickle
+// (both directions). Encoding at protocol 2 and above writes a global that
+// has a code as EXT1, EXT2 or EXT4, as CPython does; decoding resolves the
+// codes, and the global a code names must still be allowed (a registered
+// class, say). Codes run from 1 to 2**31-1, and the mapping is one-to-one.
+func ExtensionCodes(codes map[int]Global) Option {
+	return optionFunc(func(c *config) error {
+		byCode := make(map[int32]Global, len(codes))
+		byGlobal := make(map[Global]int32, len(codes))
+		for code, g := range codes {
+			if code < 1 || code > 0x7fffffff {
+				return &OptionError{Option: "ExtensionCodes", Value: strconv.Itoa(code), Msg: "codes run from 1 to 2**31-1"}
+			}
+			if _, dup := byGlobal[g]; dup {
+				return &OptionError{Option: "ExtensionCodes", Value: g.String(), Msg: "has two codes"}
+			}
+			byCode[int32(code)] = g
+			byGlobal[g] = int32(code)
+		}
+		c.extByCode, c.extByGlobal = byCode, byGlobal
 		return nil
 	})
 }

@@ -37,7 +37,7 @@ func typeEncoder(t reflect.Type) encoderFunc {
 	if f, loaded := encoderCache.LoadOrStore(t, indirect); loaded {
 		return f.(encoderFunc)
 	}
-	real = newTypeEncoder(t, hintNone)
+	real = withPersistentID(newTypeEncoder(t, hintNone))
 	wg.Done()
 	encoderCache.Store(t, real)
 	return real
@@ -60,7 +60,7 @@ func hintedEncoder(t reflect.Type, hint typeHint) encoderFunc {
 	if f, ok := hintedCache.Load(k); ok {
 		return f.(encoderFunc)
 	}
-	f, _ := hintedCache.LoadOrStore(k, newTypeEncoder(t, hint))
+	f, _ := hintedCache.LoadOrStore(k, withPersistentID(newTypeEncoder(t, hint)))
 	return f.(encoderFunc)
 }
 
@@ -85,7 +85,7 @@ func newTypeEncoder(t reflect.Type, hint typeHint) encoderFunc {
 		return enc
 	}
 	switch t {
-	case listPtrType, dictPtrType, setPtrType, frozenSetPtrType, byteArrayPtrType,
+	case listPtrType, dictPtrType, setPtrType, frozenSetPtrType, byteArrayPtrType, pickleBufferPtrType,
 		objectType, bigIntPtrType, encGlobalType, encTupleType:
 		return encodeModelValue
 	case encBigIntType:
@@ -530,6 +530,9 @@ func compileStructEncoder(t reflect.Type, info *structInfo) *structEncoder {
 	return se
 }
 
+// isPlainName reports whether k is the name of a regular field.
+func (se *structEncoder) isPlainName(k string) bool { return se.names[k] }
+
 func (se *structEncoder) compileField(f field) fieldEncoder {
 	return fieldEncoder{
 		name: f.name, goName: se.t.FieldByIndex(f.index).Name, index: f.index,
@@ -695,7 +698,7 @@ func (x *inlineEntry) write(e *encodeState) error {
 // a test for keys taken by a field, after the NameTransform option.
 func (se *structEncoder) fieldNames(cfg *config) ([]string, func(string) bool) {
 	if cfg.nameTransform == nil {
-		return se.plain, func(k string) bool { return se.names[k] }
+		return se.plain, se.isPlainName
 	}
 	nf := se.info.withTransform(cfg.nameTransformKey, cfg.nameTransform)
 	return nf.names, func(k string) bool {

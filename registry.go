@@ -2,6 +2,7 @@ package pickle
 
 import (
 	"reflect"
+	"strings"
 	"sync"
 )
 
@@ -182,6 +183,21 @@ func (r *Registry) classFor(g Global) *classBinding {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.byClass[g]
+}
+
+// hasNested reports whether a registered class is nested in g (its
+// qualified name starts with g's name and a dot): CPython names such a
+// class as getattr(g, 'Inner') below protocol 4, so g may be named.
+func (r *Registry) hasNested(g Global) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	prefix := g.Name + "."
+	for c := range r.byClass {
+		if c.Module == g.Module && strings.HasPrefix(c.Name, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Registry) funcFor(g Global) *funcBinding {

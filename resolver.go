@@ -25,6 +25,7 @@ const (
 	ctorBytes                 // builtins.bytes() (CPython's empty bytes below protocol 3)
 	ctorComplex               // builtins.complex(real, imag)
 	ctorEncode                // _codecs.encode(str, encoding): bytes below protocol 3
+	ctorGetattr               // builtins.getattr(global, name): a nested class below protocol 4
 )
 
 // resolver knows which globals a pickle may name.
@@ -40,6 +41,7 @@ var builtinResolver = &resolver{builtins: map[Global]builtinCtor{
 	{"builtins", "bytes"}:     ctorBytes,
 	{"builtins", "complex"}:   ctorComplex,
 	{"_codecs", "encode"}:     ctorEncode,
+	{"builtins", "getattr"}:   ctorGetattr,
 }}
 
 // baseGlobals may be named as values (the base class argument of
@@ -58,7 +60,7 @@ func (r *resolver) allowed(g Global, reg *Registry) bool {
 	if _, ok := r.builtins[g]; ok || baseGlobals[g] || stdlibTypes[g] != nil {
 		return true
 	}
-	return reg.classFor(g) != nil || reg.funcFor(g) != nil
+	return reg.classFor(g) != nil || reg.funcFor(g) != nil || reg.hasNested(g)
 }
 
 // callable reports whether g may be called by op, given the callable's
@@ -80,7 +82,7 @@ func (m *machine) callable(g Global, args int32) bool {
 		a := m.nodes[m.resolve(args)]
 		if a.count == 3 {
 			cls, ok := m.globalOf(a.first)
-			return ok && reg.classFor(cls) != nil
+			return ok && (reg.classFor(cls) != nil || stdlibTypes[cls] != nil)
 		}
 	}
 	return false
@@ -96,9 +98,18 @@ func (m *machine) findClass(module, name string) error {
 			module = mod
 		}
 	}
-	g := Global{Module: module, Name: name}
+	return m.pushGlobal(Global{Module: module, Name: name})
+}
+
+// pushGlobal checks g against the resolver and pushes a global node.
+func (m *machine) pushGlobal(g Global) error {
+	if g.Module == "" || g.Name == "" || strings.ContainsAny(g.Module+g.Name, "\n\x00") {
+		// No Python module or attribute has such a name, not even an unknown
+		// one kept inert: the pickle is malformed or playing tricks.
+		return m.syntaxError("invalid global name " + quote(g.Module) + " " + quote(g.Name))
+	}
 	if !m.cfg.keepUnknown && !m.res.allowed(g, m.cfg.reg()) {
-		return &GlobalError{Module: module, Name: name, Op: opName(m.op), Offset: m.offset()}
+		return &GlobalError{Module: g.Module, Name: g.Name, Op: opName(m.op), Offset: m.offset()}
 	}
 	n := m.newNode(nGlobal)
 	m.nodes[n].a = int64(len(m.globals))
@@ -168,17 +179,34 @@ func (m *machine) payload(n int32) []byte {
 
 // --- calls -------------------------------------------------------------------
 
-func (m *machine) loadReduce() error {
-	args, err := m.pop()
-	if err != nil {
-		return err
+// popCall pops the arguments of REDUCE, NEWOBJ (a tuple) or NEWOBJ_EX (a
+// tuple and a dict of keyword arguments) and returns them with the
+// callable, which stays on the stack to be replaced by the result.
+func (m *machine) popCall(withKwargs bool) (callable, args, kwargs int32, err error) {
+	kwargs = -1
+	if withKwargs {
+		if kwargs, err = m.pop(); err != nil {
+			return
+		}
 	}
-	callable, err := m.peek()
-	if err != nil {
-		return err
+	if args, err = m.pop(); err != nil {
+		return
+	}
+	if callable, err = m.peek(); err != nil {
+		return
 	}
 	if m.nodes[m.resolve(args)].kind != nTuple {
-		return m.syntaxError("REDUCE arguments must be a tuple, not " + m.kindName(args))
+		err = m.syntaxError(m.op2name() + " arguments must be a tuple, not " + m.kindName(args))
+	} else if withKwargs && m.nodes[m.resolve(kwargs)].kind != nDict {
+		err = m.syntaxError(m.op2name() + " keyword arguments must be a dict, not " + m.kindName(kwargs))
+	}
+	return
+}
+
+func (m *machine) loadReduce() error {
+	callable, args, _, err := m.popCall(false)
+	if err != nil {
+		return err
 	}
 	if g, ok := m.globalOf(callable); ok {
 		if ctor := m.res.builtins[g]; ctor != ctorNone {
@@ -194,38 +222,9 @@ func (m *machine) loadReduce() error {
 }
 
 func (m *machine) loadNewobj() error {
-	args, err := m.pop()
+	cls, args, kwargs, err := m.popCall(m.op == opNewobjEx)
 	if err != nil {
 		return err
-	}
-	cls, err := m.peek()
-	if err != nil {
-		return err
-	}
-	if m.nodes[m.resolve(args)].kind != nTuple {
-		return m.syntaxError("NEWOBJ arguments must be a tuple, not " + m.kindName(args))
-	}
-	return m.replaceWithObject(cls, args, -1)
-}
-
-func (m *machine) loadNewobjEx() error {
-	kwargs, err := m.pop()
-	if err != nil {
-		return err
-	}
-	args, err := m.pop()
-	if err != nil {
-		return err
-	}
-	cls, err := m.peek()
-	if err != nil {
-		return err
-	}
-	if m.nodes[m.resolve(args)].kind != nTuple {
-		return m.syntaxError("NEWOBJ_EX arguments must be a tuple, not " + m.kindName(args))
-	}
-	if m.nodes[m.resolve(kwargs)].kind != nDict {
-		return m.syntaxError("NEWOBJ_EX keyword arguments must be a dict, not " + m.kindName(kwargs))
 	}
 	return m.replaceWithObject(cls, args, kwargs)
 }
@@ -276,6 +275,14 @@ func (m *machine) loadObj() error {
 // *Object values with KeepUnknown).
 func (m *machine) replaceWithObject(callable, args, kwargs int32) error {
 	g, isGlobal := m.globalOf(callable)
+	if ctor := m.res.builtins[g]; isGlobal && ctor != ctorNone {
+		return m.instantiateBuiltin(ctor, g, args, kwargs)
+	}
+	switch m.nodes[m.resolve(callable)].kind {
+	case nGlobal, nObject, nPersistent:
+	default: // None, numbers, text, containers: nothing to call, even inert
+		return m.syntaxError(m.op2name() + " calls a " + m.kindName(callable) + ", which is not callable")
+	}
 	if !m.cfg.keepUnknown && !(isGlobal && m.callable(g, args)) {
 		if !isGlobal {
 			return m.syntaxError(m.op2name() + " calls a " + m.kindName(callable) + ", not a class or function")
@@ -326,21 +333,21 @@ func (m *machine) loadBuild() error {
 	return m.syntaxError("BUILD on a " + m.kindName(inst) + ", which cannot take state")
 }
 
-// emptyState reports whether BUILD with this state changes nothing: None, an
-// empty dict, or (at the top only, as CPython unpacks one level) a
-// (dict, slots) pair of those.
+// emptyState reports whether BUILD with this state asks nothing of an
+// object without __setstate__ or __dict__, by the rules of CPython's C
+// unpickler: a state of None, or a (None, slots) pair whose slots dict is
+// empty. Any other state, even an empty dict, needs the object's __dict__.
 func (m *machine) emptyState(n int32, top bool) bool {
 	nd := &m.nodes[m.resolve(n)]
 	switch nd.kind {
 	case nNone:
-		return true
-	case nDict:
-		return nd.count == 0
+		return top
 	case nTuple:
 		if nd.count != 2 || !top {
 			return false
 		}
-		return m.emptyState(nd.first, false) && m.emptyState(m.nodes[nd.first].next, false)
+		slots := &m.nodes[m.resolve(m.nodes[nd.first].next)]
+		return m.nodes[m.resolve(nd.first)].kind == nNone && slots.kind == nDict && slots.count == 0
 	}
 	return false
 }
@@ -385,6 +392,22 @@ func (m *machine) construct(ctor builtinCtor, g Global, args []int32) (int32, er
 		nd.count = int32(count)
 		m.nodes[src].flags |= flagShared
 		return n, nil
+	case ctorGetattr:
+		// getattr(Outer, 'Inner') names the nested class Outer.Inner, which
+		// must itself be allowed; nothing else is looked up.
+		if len(args) != 2 {
+			return bad()
+		}
+		parent, ok1 := m.globalOf(args[0])
+		attr, ok2 := m.textOf(args[1])
+		if !ok1 || !ok2 {
+			return bad()
+		}
+		if err := m.pushGlobal(Global{parent.Module, parent.Name + "." + attr}); err != nil {
+			return -1, err
+		}
+		n, _ := m.pop()
+		return n, nil
 	case ctorComplex:
 		var parts [2]float64
 		if len(args) > 2 {
@@ -415,7 +438,7 @@ func (m *machine) construct(ctor builtinCtor, g Global, args []int32) (int32, er
 			}
 			return m.newSpanNode(k, src.a, src.b, src.flags&flagSide), nil
 		}
-		if len(args) > 2 || m.nodes[args[0]].kind != nStr {
+		if len(args) == 0 || len(args) > 2 || m.nodes[args[0]].kind != nStr {
 			return bad()
 		}
 		enc := "utf-8"
@@ -499,4 +522,84 @@ func (m *machine) describeArgs(args []int32) string {
 		parts[i] = m.kindName(a)
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// instantiateBuiltin runs NEWOBJ, NEWOBJ_EX, INST or OBJ on a built-in
+// type the way CPython does: INST and OBJ call the class with the
+// arguments (or __new__ without any, which gives the same empty value);
+// NEWOBJ calls only __new__, which ignores its arguments for set and
+// bytearray and uses them for frozenset, bytes and complex.
+func (m *machine) instantiateBuiltin(ctor builtinCtor, g Global, args, kwargs int32) error {
+	argNodes := m.children(m.resolve(args))
+	if m.op == opNewobj || m.op == opNewobjEx {
+		switch ctor {
+		case ctorEncode, ctorGetattr:
+			return &GlobalError{Module: g.Module, Name: g.Name, Msg: "is not a class (" + m.op2name() + ")", Op: opName(m.op), Offset: m.offset()}
+		case ctorSet, ctorByteArray:
+			argNodes = nil
+		}
+		if kwargs >= 0 && m.nodes[m.resolve(kwargs)].count > 0 {
+			var ok bool
+			if argNodes, ok = m.keywordsAsPositional(ctor, argNodes, m.resolve(kwargs)); !ok {
+				return &GlobalError{Module: g.Module, Name: g.Name, Msg: "called with unsupported keyword arguments", Op: opName(m.op), Offset: m.offset()}
+			}
+		}
+	}
+	n, err := m.construct(ctor, g, argNodes)
+	if err != nil {
+		return err
+	}
+	m.stack[len(m.stack)-1] = n
+	return nil
+}
+
+// keywordParams are the keyword parameters of the built-in types that take
+// any, in positional order.
+var keywordParams = map[builtinCtor][]string{
+	ctorComplex: {"real", "imag"},
+	ctorBytes:   {"source", "encoding"},
+}
+
+// keywordsAsPositional merges the keyword arguments of dict node kw into
+// the positional ones, as Python binds them.
+func (m *machine) keywordsAsPositional(ctor builtinCtor, args []int32, kw int32) ([]int32, bool) {
+	params := keywordParams[ctor]
+	out := make([]int32, len(params))
+	for i := range out {
+		out[i] = -1
+	}
+	if len(args) > len(params) {
+		return nil, false
+	}
+	copy(out, args)
+	for k := m.nodes[kw].first; k >= 0; k = m.nodes[m.nodes[k].next].next {
+		name, ok := m.textOf(k)
+		if !ok {
+			return nil, false
+		}
+		i := indexOf(params, name)
+		if i < 0 || out[i] >= 0 {
+			return nil, false
+		}
+		out[i] = m.nodes[k].next
+	}
+	n := len(out)
+	for n > 0 && out[n-1] < 0 {
+		n--
+	}
+	for _, a := range out[:n] {
+		if a < 0 {
+			return nil, false // a gap: an earlier parameter is missing
+		}
+	}
+	return out[:n], true
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }

@@ -74,7 +74,9 @@ func (b *binder) newCallView(n int32) *callView {
 // errorf returns a type error located at the call, for values a standard
 // type refuses (a bad datetime state, say).
 func (c *callView) errorf(msg string) error {
-	return c.b.syntaxAt(c.n, c.Callee.String()+": "+msg, nil)
+	nd := &c.b.m.nodes[c.n]
+	return &GlobalError{Module: c.Callee.Module, Name: c.Callee.Name, Msg: "called with unsupported arguments: " + msg,
+		Op: opName(nd.op), Offset: c.b.m.base + nd.off}
 }
 
 // stdlibAny decodes a standard library call into the model.

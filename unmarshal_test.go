@@ -505,3 +505,73 @@ func TestDecodeMemoBombIsLinear(t *testing.T) {
 		t.Errorf("MaxWork(50): %v", err)
 	}
 }
+
+func TestDecodeFloatRanges(t *testing.T) {
+	var te *UnmarshalTypeError
+	// 2**1100 at protocol 2: Python's float() raises OverflowError.
+	huge := "\x80\x02\x8a\x8a" + strings.Repeat("\x00", 137) + "\x10."
+	var f float64
+	if err := Unmarshal([]byte(huge), &f); !errors.As(err, &te) {
+		t.Errorf("2**1100 into float64: %v (%v)", f, err)
+	}
+	var f32 float32
+	if err := Unmarshal([]byte("G\x7f\xe0\x00\x00\x00\x00\x00\x00."), &f32); !errors.As(err, &te) {
+		t.Errorf("1e308 into float32: %v (%v)", f32, err)
+	}
+	var c64 complex64
+	if err := Unmarshal([]byte("G\x7f\xe0\x00\x00\x00\x00\x00\x00."), &c64); !errors.As(err, &te) {
+		t.Errorf("1e308 into complex64: %v (%v)", c64, err)
+	}
+	if err := Unmarshal([]byte("Finf\n."), &f32); err != nil || !math.IsInf(float64(f32), 1) {
+		t.Errorf("inf into float32: %v %v", f32, err)
+	}
+}
+
+func TestMaxContainerLenCountsDictItems(t *testing.T) {
+	var v any
+	two := "}(K\x01K\x01K\x02K\x02u." // {1: 1, 2: 2}
+	if err := Unmarshal([]byte(two), &v, MaxContainerLen(2)); err != nil {
+		t.Errorf("a dict of 2 items with MaxContainerLen(2): %v", err)
+	}
+	var le *LimitError
+	if err := Unmarshal([]byte(two), &v, MaxContainerLen(1)); !errors.As(err, &le) || le.Tried != 2 {
+		t.Errorf("MaxContainerLen(1): %v", err)
+	}
+}
+
+// Found by fuzzing: _codecs.encode() with no arguments.
+func TestCodecsEncodeWithoutArguments(t *testing.T) {
+	var v any
+	err := Unmarshal([]byte("\x80\x02c_codecs\nencode\n)R."), &v)
+	if !errors.As(err, new(*GlobalError)) {
+		t.Errorf("got %v", err)
+	}
+}
+
+// BUILD on an object without __setstate__ or __dict__ follows CPython's C
+// unpickler: only None or (None, {}) ask nothing of it.
+func TestBuildOnPlainValues(t *testing.T) {
+	var v any
+	for _, ok := range []string{"]Nb.", "]N}\x86b."} {
+		if err := Unmarshal([]byte(ok), &v); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"}}b.", "]}b.", "]NN\x86b.", "]}N\x86b.", "K\x01}b."} {
+		if err := Unmarshal([]byte(bad), &v); !errors.As(err, new(*SyntaxError)) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// A huge int in an error message is described, not printed in decimal.
+func TestHugeIntInErrorIsCheap(t *testing.T) {
+	data := append([]byte("\x80\x02\x8b\x00\x00\x20\x00"), make([]byte, 2<<20)...)
+	data[len(data)-1] = 1
+	data = append(data, '.')
+	var x int
+	err := Unmarshal(data, &x)
+	if err == nil || !strings.Contains(err.Error(), "an int of") {
+		t.Errorf("got %v", err)
+	}
+}

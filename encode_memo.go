@@ -1,0 +1,114 @@
+package pickle
+
+import "math/bits"
+
+// memoTable is the encoder's memo: memo keys (object identities) to memo
+// indices. It is an open-addressing hash table with a cheap hash of the
+// key's words, much faster than a Go map with a struct key for the many
+// lookups of a large pickle, and it is reused through the encoder pool.
+type memoTable struct {
+	slots []memoSlot // a power of two in length, or nil
+	shift uint       // 64 - log2(len(slots)): slots are chosen by the high bits
+	n     int        // entries in use
+}
+
+type memoSlot struct {
+	key  memoKey
+	idx  int32
+	used bool
+}
+
+// maxPooledMemoSlots is the largest table kept for the next encode.
+const maxPooledMemoSlots = 1 << 20
+
+// memoHash mixes the key's words; the table takes the high bits of the
+// result (Fibonacci hashing), since aligned pointers have zero low bits.
+func memoHash(k memoKey) uint64 {
+	h := uint64(uintptr(k.p)) ^ uint64(k.n)*0xC2B2AE3D27D4EB4F ^ uint64(uintptr(k.t))*0x165667B19E3779F9 ^ uint64(k.kind)<<56
+	h ^= h >> 32
+	return h * 0x9E3779B97F4A7C15
+}
+
+// get returns the index memoized under k.
+func (t *memoTable) get(k memoKey) (int, bool) {
+	if t.n == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := memoHash(k) >> t.shift; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if !s.used {
+			return 0, false
+		}
+		if s.key == k {
+			return int(s.idx), true
+		}
+	}
+}
+
+// getOrPut returns the index memoized under k, or memoizes k at idx and
+// reports false: one probe where get then put would take two.
+func (t *memoTable) getOrPut(k memoKey, idx int) (int, bool) {
+	if (t.n+1)*2 > len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := memoHash(k) >> t.shift; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if !s.used {
+			*s = memoSlot{key: k, idx: int32(idx), used: true}
+			t.n++
+			return idx, false
+		}
+		if s.key == k {
+			return int(s.idx), true
+		}
+	}
+}
+
+// put memoizes k at idx (replacing an earlier entry for k).
+func (t *memoTable) put(k memoKey, idx int) {
+	if (t.n+1)*2 > len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := memoHash(k) >> t.shift; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if !s.used {
+			*s = memoSlot{key: k, idx: int32(idx), used: true}
+			t.n++
+			return
+		}
+		if s.key == k {
+			s.idx = int32(idx)
+			return
+		}
+	}
+}
+
+func (t *memoTable) grow() {
+	old := t.slots
+	size := 64
+	if len(old) > 0 {
+		size = 2 * len(old)
+	}
+	t.slots = make([]memoSlot, size)
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	t.n = 0
+	for i := range old {
+		if old[i].used {
+			t.put(old[i].key, int(old[i].idx))
+		}
+	}
+}
+
+// reset empties the table, keeping its memory unless it is large. Clearing
+// also drops the pointers that kept the last encode's values alive.
+func (t *memoTable) reset() {
+	if len(t.slots) > maxPooledMemoSlots {
+		t.slots = nil
+	} else if t.n > 0 {
+		clear(t.slots)
+	}
+	t.n = 0
+}
