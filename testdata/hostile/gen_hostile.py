@@ -252,6 +252,13 @@ BASE_REFERENCES = {("builtins", "object"), ("builtins", "list"), ("builtins", "t
                    ("copyreg", "_reconstructor"), ("copy_reg", "_reconstructor")}
 
 
+# Callables the decoder knows and evaluates itself, with checked arguments:
+# getattr(Class, 'Nested') for nested class names below protocol 4 (the result
+# must itself be allowed) and standard library constructors (stdlib.go).
+KNOWN_CALLABLES = {("builtins", "getattr"), ("__builtin__", "getattr"), ("builtins", "int"),
+                   ("collections", "OrderedDict")}
+
+
 def code_execution(c):
     cmd = "id"
     for module, name in DANGEROUS:
@@ -282,11 +289,17 @@ def code_execution(c):
         ]
         for vid, what, data in variants:
             exp = ["GlobalError"]
-            if (module, name) in BASE_REFERENCES and vid in ("bare-p0", "build-setstate-p2"):
-                # Named but never called: inert, allowed as a value by design.
+            keep = ["ok"] if vid != "build-setstate-p2" else ["ok", "error"]
+            known = (module, name) in BASE_REFERENCES or (module, name) in KNOWN_CALLABLES
+            if known and vid in ("bare-p0", "build-setstate-p2"):
+                # Named but not called: an inert Global, allowed by design.
                 exp = ["GlobalError", "ok" if vid == "bare-p0" else "SyntaxError"]
+            if (module, name) in KNOWN_CALLABLES and keep == ["ok"]:
+                # A constructor the decoder evaluates itself refuses these
+                # arguments even with KeepUnknown.
+                keep = ["ok", "GlobalError"]
             c.add("exec-%s-%s" % (slug, vid), "code-execution", "%s: %s" % (base, what),
-                  data, exp, keep=["ok"] if vid != "build-setstate-p2" else ["ok", "error"])
+                  data, exp, keep=keep)
 
 
 SPELLINGS = [
@@ -331,6 +344,9 @@ SPELLINGS = [
 def spellings(c):
     for i, (module, name, what) in enumerate(SPELLINGS):
         exp = ["GlobalError"]
+        if not module or not name or any(ch in module + name for ch in "\x00\n"):
+            # Not a Python name at all: malformed input (or refused).
+            exp = ["GlobalError", "SyntaxError"]
         if (module, name) == ("__builtin__", "set"):
             # CPython does not map names at protocol 4; refusing is safe,
             # accepting as builtins.set is harmless too.
@@ -354,6 +370,25 @@ def spellings(c):
           b"c" + b"a" * (1 << 18) + b"\nb\n)R.", ["GlobalError", "LimitError"], keep=["ok", "LimitError"], solo=True)
     c.add("spelling-global-no-newline", "global-spelling", "GLOBAL whose line never ends",
           b"c" + b"a" * (1 << 18), ["Truncated", "LimitError"], solo=True)
+    # getattr(Class, name) is evaluated for nested class names: the result
+    # must be refused unless it is itself an allowed name.
+    ga = P2 + b"c__builtin__\ngetattr\n"
+    for i, (mod, cls, attrs) in enumerate([
+            ("builtins", "set", ["__init__"]), ("builtins", "object", ["__subclasses__"]),
+            ("builtins", "set", ["mro"]), ("builtins", "list", ["append"]),
+            ("collections", "OrderedDict", ["fromkeys"]), ("builtins", "getattr", ["__self__"]),
+            ("builtins", "set", ["__init__", "__globals__"]), ("builtins", "object", ["__class__", "__subclasses__"]),
+            ("builtins", "frozenset", ["__new__"]), ("_codecs", "encode", ["__globals__"])]):
+        data = ga * len(attrs) + text_global(mod, cls)
+        for a in attrs:
+            data += binunicode(a) + b"\x86R"
+        c.add("getattr-gadget-%02d" % i, "global-spelling",
+              "getattr chain %s.%s.%s: the named attribute is no allowed global" % (mod, cls, ".".join(attrs)),
+              data + b")R.", ["GlobalError"], keep=["ok", "GlobalError"])
+    c.add("getattr-three-args", "global-spelling", "getattr(builtins.set, 'x', None)",
+          ga + b"cbuiltins\nset\nX\x01\x00\x00\x00xN\x87R.", ["GlobalError", "SyntaxError"], keep=["any"])
+    c.add("getattr-non-global", "global-spelling", "getattr([], 'append')",
+          ga + b"]X\x06\x00\x00\x00append\x86R.", ["GlobalError", "SyntaxError"], keep=["any"])
     # Allowed constructors abused.
     c.add("safe-bytearray-huge-int", "constructor-abuse", "builtins.bytearray(2**40): allocates in CPython",
           P2 + b"c__builtin__\nbytearray\n\x8a\x06\x00\x00\x00\x00\x00\x01\x85R.",
@@ -606,7 +641,7 @@ def depth_bombs(c):
     c.add("depth-frozenset-5000", "depth", "5000 nested frozensets (within bounds)",
           P4 + b"(" * 5000 + b"\x91" * 5000 + b".", ["ok"], solo=True)
     c.add("depth-inst-10k", "depth", "objects nested by INST of a safe class, 20000 deep",
-          b"(" * 20000 + b"ibuiltins\nset\n" * 20000 + b".", ["GlobalError", "LimitError", "SyntaxError"],
+          b"(" * 20000 + b"ibuiltins\nset\n" * 20000 + b".", ["GlobalError", "LimitError", "SyntaxError", "ok"],
           keep=["any"], solo=True)
     c.add("depth-reduce-set-chain", "depth", "set(set(...set(((),))...)) 20000 calls deep (each copies {()})",
           P2 + b"c__builtin__\nset\n\x94" + b"h\x00" * 20000 + b")" + b"\x85R" * 20000 + b".",
