@@ -162,11 +162,26 @@ func (q *equaler) sets(x, y *table) bool {
 			continue
 		}
 		j := y.find(e.key, e.hash)
-		if j < 0 || !q.equal(e.key, y.entries[j].key) {
+		if j >= 0 && q.equal(e.key, y.entries[j].key) {
+			continue
+		}
+		// NaN is never == NaN, so the hash lookup misses it; strictly it is
+		// equal, so look through the members.
+		if !q.anyMember(y, e.key) {
 			return false
 		}
 	}
 	return true
+}
+
+// anyMember reports whether some member of t is strictly equal to k.
+func (q *equaler) anyMember(t *table, k any) bool {
+	for i := range t.entries {
+		if !t.entries[i].deleted && q.equal(k, t.entries[i].key) {
+			return true
+		}
+	}
+	return false
 }
 
 func (q *equaler) objects(x, y *Object) bool {

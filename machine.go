@@ -654,7 +654,7 @@ func (m *machine) memoIndexArg() (uint64, error) {
 		}
 		return uint64(binary.LittleEndian.Uint32(b)), nil
 	}
-	line, err := m.readLine(32, "MaxIntDigits")
+	line, err := m.readLine(int64(m.cfg.maxIntDigits)+8, "MaxIntDigits")
 	if err != nil {
 		return 0, err
 	}

@@ -181,7 +181,7 @@ func decodeLong(b []byte) *big.Int {
 
 // loadTextFloat runs FLOAT: text as Python's float() reads it.
 func (m *machine) loadTextFloat() error {
-	line, err := m.readLine(1024, "MaxStringLen")
+	line, err := m.readLine(m.cfg.maxStringLen, "MaxStringLen")
 	if err != nil {
 		return err
 	}

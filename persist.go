@@ -79,7 +79,7 @@ func (m *machine) loadPersid() error {
 	}
 	var id int32
 	if m.op == opPersid {
-		line, err := m.readLine(min(m.cfg.maxStringLen, 1<<16), "MaxStringLen")
+		line, err := m.readLine(m.cfg.maxStringLen, "MaxStringLen")
 		if err != nil {
 			return err
 		}

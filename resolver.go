@@ -120,7 +120,7 @@ func (m *machine) pushGlobal(g Global) error {
 
 // readNameLine reads one line of GLOBAL or INST: UTF-8 text.
 func (m *machine) readNameLine() (string, error) {
-	line, err := m.readLine(min(m.cfg.maxStringLen, 1<<16), "MaxStringLen")
+	line, err := m.readLine(m.cfg.maxStringLen, "MaxStringLen")
 	if err != nil {
 		return "", err
 	}
