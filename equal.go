@@ -229,10 +229,10 @@ func pyTypeName(v any) string {
 	case *FrozenSet:
 		return "frozenset"
 	case Global:
-		return "global " + x.String()
+		return "global " + quote(x.String())
 	case *Object:
 		if g, ok := x.Callable.(Global); ok {
-			return g.String() + " object"
+			return quote(g.String()) + " object"
 		}
 		return "object"
 	}

@@ -964,11 +964,11 @@ var kindNames = [...]string{
 func (m *machine) kindName(n int32) string {
 	n = m.resolve(n)
 	switch m.nodes[n].kind {
-	case nGlobal:
-		return "global " + m.globals[m.nodes[n].a].String()
+	case nGlobal: // names come from the input: quoted, so a message stays one line
+		return "global " + quote(m.globals[m.nodes[n].a].String())
 	case nObject:
 		if g, ok := m.globalOf(m.objects[m.nodes[n].a].callable); ok {
-			return g.String() + " object"
+			return quote(g.String()) + " object"
 		}
 	}
 	return kindNames[m.nodes[n].kind]
