@@ -39,6 +39,7 @@ type SyntaxError struct {
 	Err    error  // an underlying cause such as ErrTruncated, or nil
 }
 
+// Error returns the one-line message.
 func (e *SyntaxError) Error() string {
 	return "pickle: " + e.Msg + where(e.Op, e.Offset)
 }
@@ -62,6 +63,7 @@ type UnmarshalTypeError struct {
 // Unwrap returns the hook's error, if any.
 func (e *UnmarshalTypeError) Unwrap() error { return e.Err }
 
+// Error returns the one-line message.
 func (e *UnmarshalTypeError) Error() string {
 	var b strings.Builder
 	b.WriteString("pickle: cannot decode Python ")
@@ -96,6 +98,7 @@ type UnsupportedTypeError struct {
 	Msg    string // extra detail, or ""
 }
 
+// Error returns the one-line message.
 func (e *UnsupportedTypeError) Error() string {
 	s := "pickle: cannot encode Go " + typeString(e.GoType)
 	if e.Path != "" {
@@ -118,6 +121,7 @@ type GlobalError struct {
 	Offset int64
 }
 
+// Error returns the one-line message.
 func (e *GlobalError) Error() string {
 	msg := e.Msg
 	if msg == "" {
@@ -138,6 +142,7 @@ type LimitError struct {
 	Offset int64
 }
 
+// Error returns the one-line message.
 func (e *LimitError) Error() string {
 	return "pickle: " + e.Limit + " exceeded: input needs " + strconv.FormatInt(e.Tried, 10) +
 		", limit is " + strconv.FormatInt(e.Max, 10) + where(e.Op, e.Offset)
@@ -151,6 +156,7 @@ type OptionError struct {
 	Msg    string // what is accepted
 }
 
+// Error returns the one-line message.
 func (e *OptionError) Error() string {
 	return "pickle: invalid option " + e.Option + "(" + e.Value + "): " + e.Msg
 }

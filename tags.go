@@ -124,6 +124,7 @@ type TagError struct {
 	Err    error // the underlying parse error, if any
 }
 
+// Error returns the one-line message.
 func (e *TagError) Error() string {
 	return "pickle: bad struct tag on " + typeString(e.Struct) + "." + e.Field + ": " + e.Msg
 }

@@ -13,6 +13,7 @@ type InvalidUnmarshalError struct {
 	Type reflect.Type
 }
 
+// Error returns the one-line message.
 func (e *InvalidUnmarshalError) Error() string {
 	if e.Type == nil {
 		return "pickle: Unmarshal(nil)"

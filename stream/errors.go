@@ -32,6 +32,7 @@ type TornError struct {
 	ZeroFilled bool  // the tail holds zero bytes where data was expected
 }
 
+// Error returns the one-line message.
 func (e *TornError) Error() string {
 	s := "stream: torn tail: incomplete record of " + strconv.FormatInt(e.Size, 10) +
 		" bytes at offset " + strconv.FormatInt(e.Offset, 10)
@@ -51,6 +52,7 @@ type CorruptError struct {
 	Err    error // the cause, such as a *pickle.SyntaxError
 }
 
+// Error returns the one-line message.
 func (e *CorruptError) Error() string {
 	return "stream: corrupt record at offset " + strconv.FormatInt(e.Offset, 10) + ": " + e.Err.Error()
 }
@@ -67,6 +69,7 @@ type RecordError struct {
 	Err    error
 }
 
+// Error returns the one-line message.
 func (e *RecordError) Error() string {
 	return "stream: record at offset " + strconv.FormatInt(e.Offset, 10) + ": " + e.Err.Error()
 }
