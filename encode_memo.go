@@ -34,14 +34,17 @@ func (t *memoTable) get(k memoKey) (int, bool) {
 	if t.n == 0 {
 		return 0, false
 	}
+	s := t.probe(k)
+	return int(s.idx), s.used
+}
+
+// probe returns the slot holding k, or the empty slot where k belongs.
+// The table must have an empty slot.
+func (t *memoTable) probe(k memoKey) *memoSlot {
 	mask := uint64(len(t.slots) - 1)
 	for i := memoHash(k) >> t.shift; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if !s.used {
-			return 0, false
-		}
-		if s.key == k {
-			return int(s.idx), true
+		if s := &t.slots[i]; !s.used || s.key == k {
+			return s
 		}
 	}
 }
@@ -52,18 +55,13 @@ func (t *memoTable) getOrPut(k memoKey, idx int) (int, bool) {
 	if (t.n+1)*2 > len(t.slots) {
 		t.grow()
 	}
-	mask := uint64(len(t.slots) - 1)
-	for i := memoHash(k) >> t.shift; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if !s.used {
-			*s = memoSlot{key: k, idx: int32(idx), used: true}
-			t.n++
-			return idx, false
-		}
-		if s.key == k {
-			return int(s.idx), true
-		}
+	s := t.probe(k)
+	if s.used {
+		return int(s.idx), true
 	}
+	*s = memoSlot{key: k, idx: int32(idx), used: true}
+	t.n++
+	return idx, false
 }
 
 // put memoizes k at idx (replacing an earlier entry for k).
@@ -71,19 +69,11 @@ func (t *memoTable) put(k memoKey, idx int) {
 	if (t.n+1)*2 > len(t.slots) {
 		t.grow()
 	}
-	mask := uint64(len(t.slots) - 1)
-	for i := memoHash(k) >> t.shift; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if !s.used {
-			*s = memoSlot{key: k, idx: int32(idx), used: true}
-			t.n++
-			return
-		}
-		if s.key == k {
-			s.idx = int32(idx)
-			return
-		}
+	s := t.probe(k)
+	if !s.used {
+		t.n++
 	}
+	*s = memoSlot{key: k, idx: int32(idx), used: true}
 }
 
 func (t *memoTable) grow() {

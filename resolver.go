@@ -130,12 +130,17 @@ func (m *machine) readNameLine() (string, error) {
 	return string(line), nil
 }
 
-func (m *machine) loadGlobal() error {
-	module, err := m.readNameLine()
-	if err != nil {
-		return err
+// readGlobalName reads the two lines of GLOBAL and INST: module and name.
+func (m *machine) readGlobalName() (module, name string, err error) {
+	if module, err = m.readNameLine(); err != nil {
+		return "", "", err
 	}
-	name, err := m.readNameLine()
+	name, err = m.readNameLine()
+	return module, name, err
+}
+
+func (m *machine) loadGlobal() error {
+	module, name, err := m.readGlobalName()
 	if err != nil {
 		return err
 	}
@@ -230,11 +235,7 @@ func (m *machine) loadNewobj() error {
 }
 
 func (m *machine) loadInst() error {
-	module, err := m.readNameLine()
-	if err != nil {
-		return err
-	}
-	name, err := m.readNameLine()
+	module, name, err := m.readGlobalName()
 	if err != nil {
 		return err
 	}
