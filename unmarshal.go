@@ -50,6 +50,12 @@ func Unmarshal(data []byte, v any, opts ...Option) error {
 // UnmarshalFirst decodes the first pickle in data into the value v points
 // to and returns the bytes that follow it.
 func UnmarshalFirst(data []byte, v any, opts ...Option) (rest []byte, err error) {
+	return unmarshalFirst(data, v, directEnabled, opts)
+}
+
+// unmarshalFirst is UnmarshalFirst, trying the direct decoder first when
+// tryDirect is set (tests compare the two ways).
+func unmarshalFirst(data []byte, v any, tryDirect bool, opts []Option) (rest []byte, err error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
@@ -57,6 +63,13 @@ func UnmarshalFirst(data []byte, v any, opts ...Option) (rest []byte, err error)
 	target, err := checkTarget(v)
 	if err != nil {
 		return nil, err
+	}
+	if tryDirect {
+		if dt := directTypeOf(target.Type()); dt.fn != nil {
+			if end, ok := decodeDirect(&cfg, data, dt, target.Addr().UnsafePointer()); ok {
+				return data[end:], nil
+			}
+		}
 	}
 	m := newMachine(&cfg, data, 0, nil, 0)
 	defer m.free()

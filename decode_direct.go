@@ -1,0 +1,599 @@
+package pickle
+
+import (
+	"encoding/binary"
+	"math"
+	"sync"
+	"unicode/utf8"
+)
+
+// The direct decoder: a single pass from the pickle's bytes into a typed Go
+// value, for the shapes CPython writes for plain data (protocol 2 and up:
+// dicts, lists, str, bytes, int, float, bool, None, with their memo
+// entries, batches and frames). It exists for speed: the general decoder
+// (machine.go, then bind_typed.go) records a tape of every value before it
+// binds any, which costs a node per value and a second pass.
+//
+// The direct decoder never reports an error. Whenever it meets something it
+// does not handle (an opcode of another protocol, a global, a shared
+// container, a limit, a type mismatch, anything malformed), it gives up and
+// Unmarshal runs the general decoder on the same input, from the start,
+// which then decides and reports exactly as it always does. This is sound
+// because the direct decoder interprets every opcode it accepts exactly as
+// the pickle machine does, writes only what the general decoder would write
+// for the same input, and accepts no input the general decoder refuses. Its
+// one guess (is the value after a finished list or dict an item of it, or
+// the next item of its parent?) only decides how far it gets: a wrong guess
+// makes the next opcode unexpected, and it gives up.
+//
+// directFunc values are compiled per Go type (decode_direct_types.go).
+
+// direct is the state of one direct decode.
+type direct struct {
+	data     []byte
+	pos      int
+	limit    int // end of the current frame, or len(data)
+	frameEnd int // end of the current frame, or -1
+	cfg      *config
+
+	memo  []directMemo
+	nmemo int64             // memo indices in use, as machine.memo.count
+	strs  map[int32]string  // Go strings made for memoized str fetched by GET
+	depth int               // containers open
+	peek  int               // lookahead steps left, bounding the guesses' cost
+	names *namedFieldsCache // the field names under the name transform
+}
+
+// directMemo is one memo entry: a str (its text in data) or some other
+// value, which the direct decoder cannot fetch again.
+type directMemo struct {
+	off   int64 // start of the text in data; -1 for a value that is no str, -2 for none
+	n     int32 // length of the text
+	owner int32 // id of the struct decoder whose field field names, or 0
+	field int32
+}
+
+const (
+	memoNotStr = -1
+	memoAbsent = -2
+)
+
+// namedFieldsCache remembers the transformed names per struct decoder for
+// one decode.
+type namedFieldsCache struct {
+	key  uintptr
+	last *directStruct
+	nf   *namedFields
+}
+
+// directEnabled lets tests compare the direct decoder with the general one.
+var directEnabled = true
+
+var directPool = sync.Pool{New: func() any { return new(direct) }}
+
+// maxPooledMemo is the largest memo a pooled direct decoder keeps.
+const maxPooledMemo = 1 << 20
+
+// decodeDirect tries to decode the pickle at the start of data into the
+// value at p, of the type dec was compiled for. It returns the offset just
+// past STOP, or ok false if the general decoder must do it.
+func decodeDirect(cfg *config, data []byte, dec *directType, p ptr) (end int, ok bool) {
+	if cfg.maxWork != 0 {
+		return 0, false // an explicit work limit is counted by the general decoder
+	}
+	d := directPool.Get().(*direct)
+	*d = direct{data: data, limit: len(data), frameEnd: -1, cfg: cfg, memo: d.memo[:0], strs: d.strs,
+		peek: 4*len(data) + 1<<16}
+	defer d.release()
+	if !d.proto() {
+		return 0, false
+	}
+	op, ok := d.next()
+	if !ok || !dec.fn(d, op, p) {
+		return 0, false
+	}
+	if op, ok = d.next(); !ok || op != opStop || d.frameEnd >= 0 && d.pos != d.frameEnd {
+		return 0, false
+	}
+	return d.pos, true
+}
+
+func (d *direct) release() {
+	if cap(d.memo) > maxPooledMemo {
+		d.memo = nil
+	}
+	if len(d.strs) > 0 {
+		clear(d.strs)
+	}
+	d.data, d.cfg, d.names = nil, nil, nil
+	directPool.Put(d)
+}
+
+// proto reads the PROTO opcode the direct decoder requires (protocol 2 or
+// later: the earlier ones write bools and containers in text forms).
+func (d *direct) proto() bool {
+	if len(d.data) < 2 || d.data[0] != opProto || d.data[1] < 2 || int(d.data[1]) > HighestProtocol {
+		return false
+	}
+	d.pos = 2
+	return true
+}
+
+// --- input -------------------------------------------------------------------
+
+// next returns the next opcode, entering frames on the way.
+func (d *direct) next() (byte, bool) {
+	for {
+		if d.pos == d.frameEnd {
+			d.frameEnd, d.limit = -1, len(d.data)
+		}
+		if d.pos >= d.limit {
+			return 0, false
+		}
+		op := d.data[d.pos]
+		d.pos++
+		if op != opFrame {
+			return op, true
+		}
+		if !d.frame() {
+			return 0, false
+		}
+	}
+}
+
+// peekOp returns the next opcode without consuming it (frames before it are
+// entered).
+func (d *direct) peekOp() (byte, bool) {
+	op, ok := d.next()
+	if ok {
+		d.pos--
+	}
+	return op, ok
+}
+
+// frame enters the frame whose FRAME opcode was just read.
+func (d *direct) frame() bool {
+	if d.frameEnd >= 0 || d.pos+8 > d.limit {
+		return false
+	}
+	n := binary.LittleEndian.Uint64(d.data[d.pos:])
+	d.pos += 8
+	if n > uint64(len(d.data)-d.pos) || int64(n) > d.cfg.maxStringLen && n > 1<<20 {
+		return false
+	}
+	d.frameEnd = d.pos + int(n)
+	d.limit = d.frameEnd
+	return true
+}
+
+// take returns the next n bytes of the current frame (or input).
+func (d *direct) take(n int) ([]byte, bool) {
+	if n < 0 || n > d.limit-d.pos {
+		return nil, false
+	}
+	b := d.data[d.pos : d.pos+n]
+	d.pos += n
+	return b, true
+}
+
+// length reads a length argument of size 1, 4 or 8 bytes, as the opcodes
+// of str and bytes have.
+func (d *direct) length(size int) (int, bool) {
+	b, ok := d.take(size)
+	if !ok {
+		return 0, false
+	}
+	var n uint64
+	switch size {
+	case 1:
+		n = uint64(b[0])
+	case 4:
+		n = uint64(binary.LittleEndian.Uint32(b))
+	default:
+		n = binary.LittleEndian.Uint64(b)
+	}
+	if n > uint64(d.cfg.maxStringLen) || n > uint64(d.limit-d.pos) {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// --- the memo ------------------------------------------------------------------
+
+// memoOps runs the PUT and MEMOIZE opcodes that follow a value, storing
+// what it is (a str at off, n, or not a str when off is memoNotStr). It
+// returns the last memo index used, or -1.
+func (d *direct) memoOps(off int64, n int) (int32, bool) {
+	slot := int32(-1)
+	for {
+		if d.pos == d.frameEnd {
+			d.frameEnd, d.limit = -1, len(d.data)
+		}
+		if d.pos >= d.limit {
+			return slot, true // the caller's next opcode read decides
+		}
+		var i uint64
+		switch d.data[d.pos] {
+		case opMemoize:
+			d.pos++
+			i = uint64(d.nmemo)
+		case opBinput:
+			if d.pos+2 > d.limit {
+				return slot, false
+			}
+			i = uint64(d.data[d.pos+1])
+			d.pos += 2
+		case opLongBinput:
+			if d.pos+5 > d.limit {
+				return slot, false
+			}
+			i = uint64(binary.LittleEndian.Uint32(d.data[d.pos+1:]))
+			d.pos += 5
+		case opFrame:
+			d.pos++
+			if !d.frame() {
+				return slot, false
+			}
+			continue
+		default:
+			return slot, true
+		}
+		if !d.memoPut(i, off, n) {
+			return slot, false
+		}
+		slot = int32(i)
+	}
+}
+
+// memoPut stores an entry at index i. Sparse or overwritten indices, and
+// the MaxMemo limit, are left to the general decoder.
+func (d *direct) memoPut(i uint64, off int64, n int) bool {
+	if i != uint64(len(d.memo)) {
+		if i < uint64(len(d.memo)) || i > uint64(len(d.memo))+denseSlack {
+			return false
+		}
+		for uint64(len(d.memo)) < i {
+			d.memo = append(d.memo, directMemo{off: memoAbsent})
+		}
+	}
+	if d.nmemo >= d.cfg.maxMemo {
+		return false
+	}
+	d.memo = append(d.memo, directMemo{off: off, n: int32(n)})
+	d.nmemo++
+	return true
+}
+
+// memoGet reads the index argument of BINGET or LONG_BINGET and returns the
+// str it fetches (the entry's index); other entries cannot be fetched here.
+func (d *direct) memoGet(op byte) (int32, bool) {
+	var i uint64
+	if op == opBinget {
+		b, ok := d.take(1)
+		if !ok {
+			return 0, false
+		}
+		i = uint64(b[0])
+	} else {
+		b, ok := d.take(4)
+		if !ok {
+			return 0, false
+		}
+		i = uint64(binary.LittleEndian.Uint32(b))
+	}
+	if i >= uint64(len(d.memo)) || d.memo[i].off < 0 {
+		return 0, false
+	}
+	return int32(i), true
+}
+
+// --- scalars -------------------------------------------------------------------
+
+// str reads a str value whose opcode op was just read: it returns the span
+// of its UTF-8 text in data and its memo index (-1 if none).
+func (d *direct) str(op byte) (off, n int, slot int32, ok bool) {
+	switch op {
+	case opShortBinunicode:
+		n, ok = d.length(1)
+	case opBinunicode:
+		n, ok = d.length(4)
+	case opBinunicode8:
+		n, ok = d.length(8)
+	case opBinget, opLongBinget:
+		if slot, ok = d.memoGet(op); !ok {
+			return 0, 0, 0, false
+		}
+		e := &d.memo[slot]
+		return int(e.off), int(e.n), slot, true
+	default:
+		return 0, 0, 0, false
+	}
+	if !ok {
+		return 0, 0, 0, false
+	}
+	off = d.pos
+	text := d.data[off : off+n]
+	d.pos += n
+	if !utf8Fast(text) && !validWTF8(text) {
+		return 0, 0, 0, false
+	}
+	slot, ok = d.memoOps(int64(off), n)
+	return off, n, slot, ok
+}
+
+// utf8Fast checks short ASCII text without a call, then falls back to
+// utf8.Valid.
+func utf8Fast(b []byte) bool {
+	if len(b) <= 16 {
+		for _, c := range b {
+			if c >= utf8.RuneSelf {
+				return utf8.Valid(b)
+			}
+		}
+		return true
+	}
+	return utf8.Valid(b)
+}
+
+// text returns the Go string of a str read by str. A str fetched from the
+// memo is made once and shared, as the general decoder does, so that many
+// references to one long str cost one copy.
+func (d *direct) text(off, n int, slot int32, fetched bool) string {
+	if !fetched {
+		return string(d.data[off : off+n])
+	}
+	if s, ok := d.strs[slot]; ok {
+		return s
+	}
+	s := string(d.data[off : off+n])
+	if d.strs == nil {
+		d.strs = map[int32]string{}
+	}
+	d.strs[slot] = s
+	return s
+}
+
+// integer reads an int value whose opcode op was just read.
+func (d *direct) integer(op byte) (int64, bool) {
+	var x int64
+	switch op {
+	case opBinint1:
+		b, ok := d.take(1)
+		if !ok {
+			return 0, false
+		}
+		x = int64(b[0])
+	case opBinint2:
+		b, ok := d.take(2)
+		if !ok {
+			return 0, false
+		}
+		x = int64(binary.LittleEndian.Uint16(b))
+	case opBinint:
+		b, ok := d.take(4)
+		if !ok {
+			return 0, false
+		}
+		x = int64(int32(binary.LittleEndian.Uint32(b)))
+	case opLong1:
+		b, ok := d.take(1)
+		if !ok || b[0] > 8 {
+			return 0, false // longer ones are big ints: the general decoder's
+		}
+		if b, ok = d.take(int(b[0])); !ok {
+			return 0, false
+		}
+		x = long1Value(b)
+	default:
+		return 0, false
+	}
+	_, ok := d.memoOps(memoNotStr, 0)
+	return x, ok
+}
+
+// long1Value is the little-endian two's complement integer of up to 8 bytes.
+func long1Value(b []byte) int64 {
+	if len(b) == 0 {
+		return 0
+	}
+	var u uint64
+	for i := len(b) - 1; i >= 0; i-- {
+		u = u<<8 | uint64(b[i])
+	}
+	shift := 64 - 8*uint(len(b))
+	return int64(u<<shift) >> shift
+}
+
+// float reads a float value (or an int, which Python accepts as a float)
+// whose opcode op was just read.
+func (d *direct) float(op byte) (float64, bool) {
+	if op != opBinfloat {
+		x, ok := d.integer(op)
+		return float64(x), ok
+	}
+	b, ok := d.take(8)
+	if !ok {
+		return 0, false
+	}
+	f := math.Float64frombits(binary.BigEndian.Uint64(b))
+	_, ok = d.memoOps(memoNotStr, 0)
+	return f, ok
+}
+
+// bytesValue reads a bytes value whose opcode op was just read and returns
+// its payload (in data).
+func (d *direct) bytesValue(op byte) ([]byte, bool) {
+	var n int
+	var ok bool
+	switch op {
+	case opShortBinbytes:
+		n, ok = d.length(1)
+	case opBinbytes:
+		n, ok = d.length(4)
+	case opBinbytes8:
+		n, ok = d.length(8)
+	default:
+		return nil, false
+	}
+	if !ok {
+		return nil, false
+	}
+	b := d.data[d.pos : d.pos+n]
+	d.pos += n
+	_, ok = d.memoOps(memoNotStr, 0)
+	return b, ok
+}
+
+// --- containers ----------------------------------------------------------------
+
+// open enters a container whose opening opcode was just read: it checks
+// the depth limit and runs the memo opcodes that follow.
+func (d *direct) open() bool {
+	d.depth++
+	if d.depth+1 > d.cfg.maxDepth { // +1: the general decoder counts the items too
+		return false
+	}
+	_, ok := d.memoOps(memoNotStr, 0)
+	return ok
+}
+
+// close leaves a container.
+func (d *direct) close() { d.depth-- }
+
+// counted checks a container's item count against MaxContainerLen (pairs
+// for dicts, as the machine counts them).
+func (d *direct) counted(n int) bool { return int64(n) <= d.cfg.maxContainerLen }
+
+// isValueStart reports whether op begins a value (rather than ending a
+// batch or the pickle).
+func isValueStart(op byte) bool {
+	switch op {
+	case opMark, opStop, opAppend, opAppends, opSetitem, opSetitems, opAdditems,
+		opPop, opPopMark, opDup, opBuild, opReduce, opNewobj, opNewobjEx,
+		opTuple, opTuple1, opTuple2, opTuple3, opList, opDict, opFrozenset,
+		opPut, opBinput, opLongBinput, opMemoize, opFrame, opStackGlobal, opObj, opProto:
+		return false
+	}
+	return true
+}
+
+// itemFollows guesses whether the value at the read position is a single
+// item added to the list (closer APPEND) or dict (closer SETITEM) just
+// finished, rather than the next value of its parent: it follows the
+// pickle machine's stack height (without building anything) until the
+// closer takes the value, or the value's parent takes it first. The guess
+// is bounded by d.peek over the whole decode; out of steps, it says no.
+func (d *direct) itemFollows(closer byte) bool {
+	want := 1 // the stack height at which APPEND takes the item
+	if closer == opSetitem {
+		want = 2
+	}
+	h := 0
+	var marks [32]int
+	nmarks := 0
+	for pos := d.pos; pos < len(d.data); {
+		if d.peek--; d.peek < 0 {
+			return false
+		}
+		op := d.data[pos]
+		arg, ok := binaryArgLen(op, d.data, pos+1)
+		if !ok {
+			return false
+		}
+		pos += 1 + arg
+		switch op {
+		case opFrame, opPut, opBinput, opLongBinput, opMemoize:
+		case opMark:
+			if nmarks == len(marks) {
+				return false
+			}
+			marks[nmarks] = h
+			nmarks++
+		case opAppends, opSetitems, opAdditems:
+			if nmarks == 0 {
+				return false // the parent's batch ends first
+			}
+			nmarks--
+			h = marks[nmarks]
+		case opAppend, opSetitem:
+			if nmarks == 0 && h == want && op == closer {
+				return true
+			}
+			h -= 1
+			if op == opSetitem {
+				h--
+			}
+			if h < 1 {
+				return false
+			}
+		case opTuple1, opTuple2, opTuple3:
+			h -= int(op - opTuple1)
+		case opTuple, opList, opDict, opFrozenset:
+			if nmarks == 0 {
+				return false
+			}
+			nmarks--
+			h = marks[nmarks] + 1
+		default:
+			if !isValueStart(op) || op == opGlobal || op == opInst {
+				return false
+			}
+			h++
+			if nmarks == 0 && h > want {
+				// Another value comes on top of the complete candidate:
+				// almost surely the parent's next item. (If it is not, the
+				// decode gives up later; see above.)
+				return false
+			}
+		}
+		if h < 1 {
+			return false
+		}
+	}
+	return false
+}
+
+// binaryArgLen returns the length of the argument of the binary opcode op whose
+// argument starts at data[at]; false for text opcodes and unknown ones.
+func binaryArgLen(op byte, data []byte, at int) (int, bool) {
+	fixed := func(n int) (int, bool) { return n, at+n <= len(data) }
+	sized := func(size int) (int, bool) {
+		if at+size > len(data) {
+			return 0, false
+		}
+		var n uint64
+		switch size {
+		case 1:
+			n = uint64(data[at])
+		case 4:
+			n = uint64(binary.LittleEndian.Uint32(data[at:]))
+		default:
+			n = binary.LittleEndian.Uint64(data[at:])
+		}
+		if n > uint64(len(data)-at-size) {
+			return 0, false
+		}
+		return size + int(n), true
+	}
+	switch op {
+	case opNone, opNewtrue, opNewfalse, opEmptyList, opEmptyDict, opEmptyTuple, opEmptySet,
+		opMark, opAppend, opAppends, opSetitem, opSetitems, opAdditems, opMemoize,
+		opTuple, opTuple1, opTuple2, opTuple3, opList, opDict, opFrozenset, opStop:
+		return 0, true
+	case opBinint1, opBinput, opBinget:
+		return fixed(1)
+	case opBinint2:
+		return fixed(2)
+	case opBinint, opLongBinput, opLongBinget:
+		return fixed(4)
+	case opBinfloat, opFrame:
+		return fixed(8)
+	case opLong1, opShortBinunicode, opShortBinbytes:
+		return sized(1)
+	case opBinunicode, opBinbytes, opLong4:
+		return sized(4)
+	case opBinunicode8, opBinbytes8, opBytearray8:
+		return sized(8)
+	}
+	return 0, false
+}
