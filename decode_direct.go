@@ -41,7 +41,8 @@ type direct struct {
 	strs  map[int32]string  // Go strings made for memoized str fetched by GET
 	depth int               // containers open
 	peek  int               // lookahead steps left, bounding the guesses' cost
-	names *namedFieldsCache // the field names under the name transform
+	box   boxes             // chunks the short strings are made in
+	am    *anyMachine       // the machine of decodes into any, kept with the pool
 }
 
 // directMemo is one memo entry: a str (its text in data) or some other
@@ -57,14 +58,6 @@ const (
 	memoNotStr = -1
 	memoAbsent = -2
 )
-
-// namedFieldsCache remembers the transformed names per struct decoder for
-// one decode.
-type namedFieldsCache struct {
-	key  uintptr
-	last *directStruct
-	nf   *namedFields
-}
 
 // directEnabled lets tests compare the direct decoder with the general one.
 var directEnabled = true
@@ -82,7 +75,7 @@ func decodeDirect(cfg *config, data []byte, dec *directType, p ptr) (end int, ok
 		return 0, false // an explicit work limit is counted by the general decoder
 	}
 	d := directPool.Get().(*direct)
-	*d = direct{data: data, limit: len(data), frameEnd: -1, cfg: cfg, memo: d.memo[:0], strs: d.strs,
+	*d = direct{data: data, limit: len(data), frameEnd: -1, cfg: cfg, memo: d.memo[:0], strs: d.strs, am: d.am,
 		peek: 4*len(data) + 1<<16}
 	defer d.release()
 	if !d.proto() {
@@ -105,7 +98,7 @@ func (d *direct) release() {
 	if len(d.strs) > 0 {
 		clear(d.strs)
 	}
-	d.data, d.cfg, d.names = nil, nil, nil
+	d.data, d.cfg, d.box = nil, nil, boxes{}
 	directPool.Put(d)
 }
 
@@ -340,12 +333,12 @@ func utf8Fast(b []byte) bool {
 // references to one long str cost one copy.
 func (d *direct) text(off, n int, slot int32, fetched bool) string {
 	if !fetched {
-		return string(d.data[off : off+n])
+		return d.box.text(d.data[off : off+n])
 	}
 	if s, ok := d.strs[slot]; ok {
 		return s
 	}
-	s := string(d.data[off : off+n])
+	s := d.box.text(d.data[off : off+n])
 	if d.strs == nil {
 		d.strs = map[int32]string{}
 	}
@@ -551,6 +544,33 @@ func (d *direct) itemFollows(closer byte) bool {
 		}
 	}
 	return false
+}
+
+// countFlat counts the values in the run of plain scalars (and the memo,
+// MARK, APPENDS, SETITEMS and FRAME opcodes between them) that starts at
+// data[pos]: the items of a list or dict about to be filled, when they are
+// scalars, so that it can be sized once. It may count further than the
+// container's items (siblings after it), which costs only room.
+func (d *direct) countFlat(pos int) int {
+	n := 0
+	for pos < len(d.data) {
+		op := d.data[pos]
+		arg, ok := binaryArgLen(op, d.data, pos+1)
+		if !ok {
+			return n
+		}
+		switch op {
+		case opNone, opNewtrue, opNewfalse, opBinint1, opBinint2, opBinint, opLong1, opBinfloat,
+			opShortBinunicode, opBinunicode, opBinunicode8, opShortBinbytes, opBinbytes, opBinbytes8,
+			opBinget, opLongBinget:
+			n++
+		case opMark, opAppends, opSetitems, opMemoize, opBinput, opLongBinput, opFrame:
+		default:
+			return n
+		}
+		pos += 1 + arg
+	}
+	return n
 }
 
 // binaryArgLen returns the length of the argument of the binary opcode op whose

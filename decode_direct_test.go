@@ -2,6 +2,7 @@ package pickle
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -329,5 +330,129 @@ func FuzzDirectMatchesGeneral(f *testing.F) {
 		for _, tt := range directTargets() {
 			compareDirect(t, "fuzz input", data, tt)
 		}
+		compareDirectAny(t, "fuzz input", data)
 	})
+}
+
+// sameModel reports whether two generic values are identical: the same Go
+// types all the way down, dict entries in the same order, floats with the
+// same bits.
+func sameModel(a, b any) bool {
+	if reflect.TypeOf(a) != reflect.TypeOf(b) {
+		return false
+	}
+	switch x := a.(type) {
+	case *List:
+		y := b.(*List)
+		return sameItems(x.Items, y.Items)
+	case Tuple:
+		return sameItems(x, b.(Tuple))
+	case *Dict:
+		y := b.(*Dict)
+		if x.Len() != y.Len() {
+			return false
+		}
+		var xs, ys []any
+		for k, v := range x.All() {
+			xs = append(xs, k, v)
+		}
+		for k, v := range y.All() {
+			ys = append(ys, k, v)
+		}
+		return sameItems(xs, ys)
+	case float64:
+		return math.Float64bits(x) == math.Float64bits(b.(float64))
+	case []byte:
+		return string(x) == string(b.([]byte)) && (x == nil) == (b.([]byte) == nil)
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func sameItems(a, b []any) bool {
+	if len(a) != len(b) || (a == nil) != (b == nil) {
+		return false
+	}
+	for i := range a {
+		if !sameModel(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// compareDirectAny decodes data into any both ways; it reports whether the
+// direct decoder did it.
+func compareDirectAny(t *testing.T, label string, data []byte, opts ...Option) bool {
+	t.Helper()
+	var general any
+	generalRest, generalErr := unmarshalFirst(data, &general, false, opts)
+	cfg, err := newConfig(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, end, ok := decodeDirectAny(&cfg, data)
+	if !ok {
+		return false
+	}
+	if generalErr != nil {
+		t.Errorf("%s into any: the direct decoder accepted what the general one refuses (%v)", label, generalErr)
+		return true
+	}
+	if len(data)-end != len(generalRest) {
+		t.Errorf("%s into any: the direct decoder ends at %d, the general one at %d", label, end, len(data)-len(generalRest))
+	}
+	if !sameModel(general, direct) {
+		t.Errorf("%s into any: values differ:\ngeneral %#v\ndirect  %#v", label, general, direct)
+	}
+	return true
+}
+
+// TestDirectAnyMatchesGeneral decodes every golden pickle and random
+// records into any both ways.
+func TestDirectAnyMatchesGeneral(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.pkl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	handled := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if compareDirectAny(t, filepath.Base(f), data) {
+			handled++
+		}
+	}
+	t.Logf("the direct decoder did %d of %d golden pickles", handled, len(files))
+	if handled < 300 {
+		t.Errorf("the direct decoder did only %d golden pickles: the comparison tests little", handled)
+	}
+	r := rand.New(rand.NewPCG(3, 5))
+	records := 0
+	for i := range 40 {
+		recs := make([]directRec, 1+r.IntN(4))
+		for j := range recs {
+			recs[j] = randomDirectRec(r, 0)
+		}
+		for proto := 3; proto <= HighestProtocol; proto++ {
+			data, err := Marshal(recs, Protocol(proto))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if compareDirectAny(t, fmt.Sprintf("records %d p%d", i, proto), data) {
+				records++
+			}
+		}
+	}
+	if records != 40*(HighestProtocol-2) {
+		t.Errorf("the direct decoder did %d of %d record lists", records, 40*(HighestProtocol-2))
+	}
+	for i, opts := range [][]Option{{MaxDepth(2)}, {MaxContainerLen(2)}, {MaxMemo(3)}, {MaxStringLen(2)}} {
+		data, err := Marshal([]any{[]any{"abc", int64(1)}, "abc", 2.5, Tuple{int64(1), int64(2), int64(3)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareDirectAny(t, fmt.Sprintf("options %d", i), data, opts...)
+	}
 }

@@ -519,7 +519,7 @@ func directStrings(d *direct, op byte, p ptr) bool {
 	if !d.open() {
 		return false
 	}
-	var out []string
+	out := make([]string, 0, min(d.countFlat(d.pos), int(min(d.cfg.maxContainerLen, math.MaxInt32))))
 	ok := d.items(false, &strStarts, func(d *direct, op byte) bool {
 		off, n, slot, ok := d.str(op)
 		if !ok {
@@ -529,9 +529,6 @@ func directStrings(d *direct, op byte, p ptr) bool {
 		return true
 	})
 	d.close()
-	if out == nil {
-		out = []string{}
-	}
 	*(*[]string)(p) = out
 	return ok
 }

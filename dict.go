@@ -70,6 +70,16 @@ func (t *table) set(key, val any, h uint64) {
 	t.insertSlot(h, int32(len(t.entries)))
 }
 
+// reserve makes room for n more entries (at least doubling the room, so
+// that reserving batch after batch costs amortized constant time).
+func (t *table) reserve(n int) {
+	if cap(t.entries)-len(t.entries) < n {
+		grown := make([]entry, len(t.entries), max(len(t.entries)+n, 2*cap(t.entries)))
+		copy(grown, t.entries)
+		t.entries = grown
+	}
+}
+
 func (t *table) insertSlot(h uint64, pos int32) {
 	mask := uint64(len(t.index) - 1)
 	slot := h & mask

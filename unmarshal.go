@@ -64,7 +64,12 @@ func unmarshalFirst(data []byte, v any, tryDirect bool, opts []Option) (rest []b
 	if err != nil {
 		return nil, err
 	}
-	if tryDirect {
+	if tryDirect && target.Type() == anyType {
+		if x, end, ok := decodeDirectAny(&cfg, data); ok {
+			target.Set(reflect.ValueOf(&x).Elem())
+			return data[end:], nil
+		}
+	} else if tryDirect {
 		if dt := directTypeOf(target.Type()); dt.fn != nil {
 			if end, ok := decodeDirect(&cfg, data, dt, target.Addr().UnsafePointer()); ok {
 				return data[end:], nil

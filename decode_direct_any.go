@@ -1,0 +1,482 @@
+package pickle
+
+import (
+	"math"
+	"unsafe"
+)
+
+// The direct decoder for `any` targets: the pickle machine run straight
+// into the generic model (value.go), with no tape. Like the typed direct
+// decoder (decode_direct.go) it handles the opcodes CPython writes for
+// plain data at protocols 2 to 5, plus tuples, and gives up on anything
+// else (globals, sets, memo references to containers, limits, malformed
+// input), leaving it to the general decoder, which then decides and
+// reports as always. What it builds is what the general decoder builds:
+// *List, *Dict (with Python key equality), Tuple, string, int64, float64,
+// bool, []byte and nil.
+
+// anyMachine is the state of one direct decode into any.
+type anyMachine struct {
+	r      *direct // the input, frames and limits (its memo is not used)
+	stack  []any
+	depth  []int32 // nesting depth of each stack value: 0 scalars, 1 + items' for containers
+	marks  []int
+	memo   []any
+	isSet  []bool
+	nmemo  int64
+	hasher keyHasher
+	box    boxes
+}
+
+// decodeDirectAny tries to decode the pickle at the start of data into the
+// generic model. It returns the value and the offset just past STOP, or ok
+// false if the general decoder must do it.
+func decodeDirectAny(cfg *config, data []byte) (v any, end int, ok bool) {
+	if cfg.maxWork != 0 {
+		return nil, 0, false
+	}
+	r := directPool.Get().(*direct)
+	*r = direct{data: data, limit: len(data), frameEnd: -1, cfg: cfg, memo: r.memo[:0], strs: r.strs, am: r.am}
+	if !r.proto() {
+		return nil, 0, false
+	}
+	defer r.release()
+	if r.am == nil {
+		r.am = new(anyMachine)
+	}
+	m := r.am
+	m.r = r
+	defer m.reset()
+	v, ok = m.run()
+	return v, r.pos, ok
+}
+
+// reset empties the machine for the next decode, dropping what it holds.
+func (m *anyMachine) reset() {
+	clear(m.stack)
+	clear(m.memo)
+	m.stack, m.depth, m.marks, m.memo, m.isSet = m.stack[:0], m.depth[:0], m.marks[:0], m.memo[:0], m.isSet[:0]
+	m.nmemo, m.hasher, m.box, m.r = 0, keyHasher{}, boxes{}, nil
+}
+
+// run executes opcodes up to STOP.
+func (m *anyMachine) run() (any, bool) {
+	r := m.r
+	for {
+		op, ok := r.next()
+		if !ok {
+			return nil, false
+		}
+		switch op {
+		case opStop:
+			if len(m.stack) != 1 || len(m.marks) != 0 || r.frameEnd >= 0 && r.pos != r.frameEnd {
+				return nil, false
+			}
+			return m.stack[0], true
+		case opNone:
+			m.push(nil, 0)
+		case opNewtrue, opNewfalse:
+			m.push(op == opNewtrue, 0)
+		case opBinint1:
+			b, ok := r.take(1)
+			if !ok {
+				return nil, false
+			}
+			m.push(int64(b[0]), 0) // small ints need no allocation
+		case opBinint2, opBinint, opLong1:
+			x, ok := m.integer(op)
+			if !ok {
+				return nil, false
+			}
+			m.push(m.box.int64(x), 0)
+		case opBinfloat:
+			b, ok := r.take(8)
+			if !ok {
+				return nil, false
+			}
+			m.push(m.box.float64(math.Float64frombits(beUint64(b))), 0)
+		case opShortBinunicode, opBinunicode, opBinunicode8:
+			if !m.text(op) {
+				return nil, false
+			}
+		case opShortBinbytes, opBinbytes, opBinbytes8:
+			b, ok := m.payload(op)
+			if !ok {
+				return nil, false
+			}
+			m.push(append([]byte{}, b...), 0)
+		case opEmptyList:
+			// Empty, not nil, as the general decoder makes it; sized for the
+			// plain items that follow, if any.
+			m.push(&List{Items: make([]any, 0, r.countFlat(r.pos))}, 1)
+		case opEmptyDict:
+			dict := &Dict{}
+			dict.t.reserve(r.countFlat(r.pos) / 2)
+			m.push(dict, 1)
+		case opEmptyTuple:
+			m.push(Tuple{}, 1)
+		case opMark:
+			m.marks = append(m.marks, len(m.stack))
+		case opAppend:
+			if !m.appendItems(len(m.stack) - 1) {
+				return nil, false
+			}
+		case opAppends:
+			if !m.appendItems(m.popMark()) {
+				return nil, false
+			}
+		case opSetitem:
+			if !m.setItems(len(m.stack) - 2) {
+				return nil, false
+			}
+		case opSetitems:
+			if !m.setItems(m.popMark()) {
+				return nil, false
+			}
+		case opTuple1, opTuple2, opTuple3:
+			if !m.tuple(len(m.stack) - int(op-opTuple1) - 1) {
+				return nil, false
+			}
+		case opTuple:
+			if !m.tuple(m.popMark()) {
+				return nil, false
+			}
+		case opMemoize, opBinput, opLongBinput:
+			if !m.put(op) {
+				return nil, false
+			}
+		case opBinget, opLongBinget:
+			if !m.get(op) {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+	}
+}
+
+func beUint64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[7]) | uint64(b[6])<<8 | uint64(b[5])<<16 | uint64(b[4])<<24 |
+		uint64(b[3])<<32 | uint64(b[2])<<40 | uint64(b[1])<<48 | uint64(b[0])<<56
+}
+
+func (m *anyMachine) push(v any, depth int32) {
+	m.stack = append(m.stack, v)
+	m.depth = append(m.depth, depth)
+}
+
+// fence is the stack length at the topmost mark.
+func (m *anyMachine) fence() int {
+	if len(m.marks) == 0 {
+		return 0
+	}
+	return m.marks[len(m.marks)-1]
+}
+
+// popMark removes the topmost mark and returns where it was, or -1.
+func (m *anyMachine) popMark() int {
+	if len(m.marks) == 0 {
+		return -1
+	}
+	at := m.marks[len(m.marks)-1]
+	m.marks = m.marks[:len(m.marks)-1]
+	return at
+}
+
+// integer reads the argument of BININT2, BININT or LONG1 (of at most 8
+// bytes: longer ones are big ints, the general decoder's).
+func (m *anyMachine) integer(op byte) (int64, bool) {
+	r := m.r
+	switch op {
+	case opBinint2:
+		b, ok := r.take(2)
+		if !ok {
+			return 0, false
+		}
+		return int64(b[0]) | int64(b[1])<<8, true
+	case opBinint:
+		b, ok := r.take(4)
+		if !ok {
+			return 0, false
+		}
+		return int64(int32(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)), true
+	}
+	b, ok := r.take(1)
+	if !ok || b[0] > 8 {
+		return 0, false
+	}
+	if b, ok = r.take(int(b[0])); !ok {
+		return 0, false
+	}
+	return long1Value(b), true
+}
+
+// payload reads the length and bytes of a str or bytes opcode.
+func (m *anyMachine) payload(op byte) ([]byte, bool) {
+	size := 4
+	switch op {
+	case opShortBinunicode, opShortBinbytes:
+		size = 1
+	case opBinunicode8, opBinbytes8:
+		size = 8
+	}
+	n, ok := m.r.length(size)
+	if !ok {
+		return nil, false
+	}
+	return m.r.take(n)
+}
+
+// text pushes a str.
+func (m *anyMachine) text(op byte) bool {
+	b, ok := m.payload(op)
+	if !ok || !utf8Fast(b) && !validWTF8(b) {
+		return false
+	}
+	m.push(m.box.string(m.box.text(b)), 0)
+	return true
+}
+
+// container checks a container's new length and depth against the limits.
+func (m *anyMachine) container(i int, n int, depth int32) bool {
+	if int64(n) > m.r.cfg.maxContainerLen || int(depth)+1 > m.r.cfg.maxDepth {
+		return false
+	}
+	m.depth[i] = depth
+	return true
+}
+
+// itemsDepth is the depth of a container holding the stack values from
+// index from on, at least d.
+func (m *anyMachine) itemsDepth(from int, d int32) int32 {
+	for _, x := range m.depth[from:] {
+		d = max(d, x+1)
+	}
+	return d
+}
+
+// appendItems appends the stack values above index from to the list just
+// below them (APPEND: from is the top; APPENDS: the mark).
+func (m *anyMachine) appendItems(from int) bool {
+	if from < 1 || from-1 < m.fence() || from > len(m.stack) {
+		return false
+	}
+	l, ok := m.stack[from-1].(*List)
+	if !ok {
+		return false
+	}
+	if items := m.stack[from:]; cap(l.Items)-len(l.Items) < len(items) {
+		grown := make([]any, len(l.Items), max(len(l.Items)+len(items), 2*cap(l.Items)))
+		copy(grown, l.Items)
+		l.Items = grown
+	}
+	l.Items = append(l.Items, m.stack[from:]...)
+	if !m.container(from-1, len(l.Items), m.itemsDepth(from, m.depth[from-1])) {
+		return false
+	}
+	m.truncate(from)
+	return true
+}
+
+// setItems sets the key/value pairs above index from into the dict just
+// below them.
+func (m *anyMachine) setItems(from int) bool {
+	if from < 1 || from-1 < m.fence() || from > len(m.stack) || (len(m.stack)-from)%2 != 0 {
+		return false
+	}
+	d, ok := m.stack[from-1].(*Dict)
+	if !ok {
+		return false
+	}
+	pairs := m.stack[from:]
+	d.t.reserve(len(pairs) / 2)
+	for i := 0; i < len(pairs); i += 2 {
+		h, err := m.hasher.hash(pairs[i])
+		if err != nil {
+			return false
+		}
+		d.t.set(pairs[i], pairs[i+1], h)
+	}
+	if !m.container(from-1, d.t.len(), m.itemsDepth(from, m.depth[from-1])) {
+		return false
+	}
+	m.truncate(from)
+	return true
+}
+
+// tuple replaces the stack values above index from with a tuple of them.
+func (m *anyMachine) tuple(from int) bool {
+	if from < m.fence() || from < 0 || from > len(m.stack) {
+		return false
+	}
+	t := make(Tuple, len(m.stack)-from)
+	copy(t, m.stack[from:])
+	depth := m.itemsDepth(from, 1)
+	m.truncate(from)
+	m.push(t, 0)
+	return m.container(len(m.stack)-1, len(t), depth)
+}
+
+// truncate drops the stack values from index n on.
+func (m *anyMachine) truncate(n int) {
+	clear(m.stack[n:])
+	m.stack, m.depth = m.stack[:n], m.depth[:n]
+}
+
+// put stores the top of the stack in the memo.
+func (m *anyMachine) put(op byte) bool {
+	if len(m.stack) <= m.fence() {
+		return false
+	}
+	var i uint64
+	switch op {
+	case opMemoize:
+		i = uint64(m.nmemo)
+	case opBinput:
+		b, ok := m.r.take(1)
+		if !ok {
+			return false
+		}
+		i = uint64(b[0])
+	default:
+		b, ok := m.r.take(4)
+		if !ok {
+			return false
+		}
+		i = uint64(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
+	}
+	if i >= uint64(len(m.memo)) {
+		if i > uint64(len(m.memo))+denseSlack {
+			return false // sparse indices: the general decoder's
+		}
+		for uint64(len(m.memo)) <= i {
+			m.memo, m.isSet = append(m.memo, nil), append(m.isSet, false)
+		}
+	}
+	if !m.isSet[i] {
+		if m.nmemo >= m.r.cfg.maxMemo {
+			return false
+		}
+		m.nmemo++
+	}
+	m.memo[i], m.isSet[i] = m.stack[len(m.stack)-1], true
+	return true
+}
+
+// get pushes a memoized value. A memoized container is left to the general
+// decoder, which tracks what sharing does to depths and limits.
+func (m *anyMachine) get(op byte) bool {
+	i, ok := m.r.memoIndex(op)
+	if !ok || i >= uint64(len(m.memo)) || !m.isSet[i] {
+		return false
+	}
+	switch v := m.memo[i].(type) {
+	case *List, *Dict, Tuple:
+		return false
+	default:
+		m.push(v, 0)
+	}
+	return true
+}
+
+// memoIndex reads the argument of BINGET or LONG_BINGET.
+func (d *direct) memoIndex(op byte) (uint64, bool) {
+	if op == opBinget {
+		b, ok := d.take(1)
+		if !ok {
+			return 0, false
+		}
+		return uint64(b[0]), true
+	}
+	b, ok := d.take(4)
+	if !ok {
+		return 0, false
+	}
+	return uint64(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24), true
+}
+
+// --- boxing --------------------------------------------------------------------
+
+// boxes puts many decoded scalars in `any` values with few allocations: the
+// values live in chunks, and each interface points at its value in a chunk
+// (as the runtime's own boxing points at a value it allocated alone). A
+// chunk is never written again once a value in it is boxed, and it lives
+// as long as any of its values does. Chunks belong to one decode; nothing
+// is reused across decodes. Chunks start small and double, so that a small
+// pickle allocates little.
+type boxes struct {
+	ints    []int64
+	floats  []float64
+	strs    []string
+	textBuf []byte
+}
+
+const (
+	boxChunkMin  = 8       // values in a first chunk
+	boxChunkMax  = 1024    // values in a chunk at most
+	textChunkMin = 64      // bytes of text in a first chunk
+	textChunkMax = 8 << 10 // bytes of text in a chunk at most
+	textAlone    = 256     // longer texts get their own allocation
+)
+
+// nextChunk is the size of the chunk after one of size n.
+func nextChunk(n, lo, hi int) int { return min(max(2*n, lo), hi) }
+
+// eface is the layout of an empty interface.
+type eface struct {
+	typ  unsafe.Pointer
+	data unsafe.Pointer
+}
+
+func typeWordOf(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
+
+var (
+	int64TypeWord   = typeWordOf(int64(0))
+	float64TypeWord = typeWordOf(float64(0))
+	stringTypeWord  = typeWordOf("")
+)
+
+func boxAt(typ, p unsafe.Pointer) (v any) {
+	e := (*eface)(unsafe.Pointer(&v))
+	e.typ, e.data = typ, p
+	return v
+}
+
+func (b *boxes) int64(x int64) any {
+	if len(b.ints) == cap(b.ints) {
+		b.ints = make([]int64, 0, nextChunk(cap(b.ints), boxChunkMin, boxChunkMax))
+	}
+	b.ints = append(b.ints, x)
+	return boxAt(int64TypeWord, unsafe.Pointer(&b.ints[len(b.ints)-1]))
+}
+
+func (b *boxes) float64(x float64) any {
+	if len(b.floats) == cap(b.floats) {
+		b.floats = make([]float64, 0, nextChunk(cap(b.floats), boxChunkMin, boxChunkMax))
+	}
+	b.floats = append(b.floats, x)
+	return boxAt(float64TypeWord, unsafe.Pointer(&b.floats[len(b.floats)-1]))
+}
+
+func (b *boxes) string(s string) any {
+	if len(b.strs) == cap(b.strs) {
+		b.strs = make([]string, 0, nextChunk(cap(b.strs), boxChunkMin, boxChunkMax))
+	}
+	b.strs = append(b.strs, s)
+	return boxAt(stringTypeWord, unsafe.Pointer(&b.strs[len(b.strs)-1]))
+}
+
+// text returns a string holding a copy of p, made in a shared chunk when
+// p is short.
+func (b *boxes) text(p []byte) string {
+	if len(p) > textAlone || len(p) == 0 {
+		return string(p)
+	}
+	if cap(b.textBuf)-len(b.textBuf) < len(p) {
+		b.textBuf = make([]byte, 0, nextChunk(cap(b.textBuf), textChunkMin, textChunkMax))
+	}
+	at := len(b.textBuf)
+	b.textBuf = append(b.textBuf, p...)
+	return unsafe.String(&b.textBuf[at], len(p))
+}
