@@ -37,12 +37,12 @@ type direct struct {
 	cfg      *config
 
 	memo  []directMemo
-	nmemo int64             // memo indices in use, as machine.memo.count
-	strs  map[int32]string  // Go strings made for memoized str fetched by GET
-	depth int               // containers open
-	peek  int               // lookahead steps left, bounding the guesses' cost
-	box   boxes             // chunks the short strings are made in
-	am    *anyMachine       // the machine of decodes into any, kept with the pool
+	nmemo int64            // memo indices in use, as machine.memo.count
+	strs  map[int32]string // Go strings made for memoized str fetched by GET
+	depth int              // containers open
+	peek  int              // lookahead steps left, bounding the guesses' cost
+	box   boxes            // chunks the short strings are made in
+	am    *anyMachine      // the machine of decodes into any, kept with the pool
 }
 
 // directMemo is one memo entry: a str (its text in data) or some other
