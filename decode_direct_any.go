@@ -106,13 +106,9 @@ func (m *anyMachine) run() (any, bool) {
 			}
 			m.push(append([]byte{}, b...), 0)
 		case opEmptyList:
-			// Empty, not nil, as the general decoder makes it; sized for the
-			// plain items that follow, if any.
-			m.push(&List{Items: make([]any, 0, r.countFlat(r.pos))}, 1)
+			m.push(&List{Items: []any{}}, 1) // empty, not nil, as the general decoder makes it
 		case opEmptyDict:
-			dict := &Dict{}
-			dict.t.reserve(r.countFlat(r.pos) / 2)
-			m.push(dict, 1)
+			m.push(&Dict{}, 1)
 		case opEmptyTuple:
 			m.push(Tuple{}, 1)
 		case opMark:
@@ -267,7 +263,7 @@ func (m *anyMachine) appendItems(from int) bool {
 		return false
 	}
 	if items := m.stack[from:]; cap(l.Items)-len(l.Items) < len(items) {
-		grown := make([]any, len(l.Items), max(len(l.Items)+len(items), 2*cap(l.Items)))
+		grown := make([]any, len(l.Items), max(len(l.Items)+len(items)+m.more(len(items)), 2*cap(l.Items)))
 		copy(grown, l.Items)
 		l.Items = grown
 	}
@@ -277,6 +273,16 @@ func (m *anyMachine) appendItems(from int) bool {
 	}
 	m.truncate(from)
 	return true
+}
+
+// more guesses how many items will follow a batch of n: a full batch
+// (CPython writes 1000 items a batch) is likely followed by more, and the
+// plain scalars ahead are counted; a shorter one is the last.
+func (m *anyMachine) more(n int) int {
+	if n < batchSize {
+		return 0
+	}
+	return m.r.countFlat(m.r.pos)
 }
 
 // setItems sets the key/value pairs above index from into the dict just
@@ -290,7 +296,9 @@ func (m *anyMachine) setItems(from int) bool {
 		return false
 	}
 	pairs := m.stack[from:]
-	d.t.reserve(len(pairs) / 2)
+	if room := cap(d.t.entries) - len(d.t.entries); room < len(pairs)/2 {
+		d.t.reserve(len(pairs)/2 + m.more(len(pairs))/2)
+	}
 	for i := 0; i < len(pairs); i += 2 {
 		h, err := m.hasher.hash(pairs[i])
 		if err != nil {
