@@ -555,23 +555,51 @@ func (d *direct) countFlat(pos int) int {
 	n := 0
 	for pos < len(d.data) {
 		op := d.data[pos]
-		arg, ok := binaryArgLen(op, d.data, pos+1)
-		if !ok {
+		kind := flatOps[op]
+		if kind == flatOther {
 			return n
 		}
-		switch op {
-		case opNone, opNewtrue, opNewfalse, opBinint1, opBinint2, opBinint, opLong1, opBinfloat,
-			opShortBinunicode, opBinunicode, opBinunicode8, opShortBinbytes, opBinbytes, opBinbytes8,
-			opBinget, opLongBinget:
+		if kind&flatValue != 0 {
 			n++
-		case opMark, opAppends, opSetitems, opMemoize, opBinput, opLongBinput, opFrame:
-		default:
+		}
+		if size := int(kind >> 2); size > 0 || op == opMark || op == opAppends || op == opSetitems || op == opMemoize ||
+			op == opNone || op == opNewtrue || op == opNewfalse {
+			pos += 1 + size
+			continue
+		}
+		arg, ok := binaryArgLen(op, d.data, pos+1)
+		if !ok {
 			return n
 		}
 		pos += 1 + arg
 	}
 	return n
 }
+
+// flatOps classifies opcodes for countFlat: flatOther ends a run, flatValue
+// marks a value, and the bits above give a fixed argument size (0 for none
+// or a sized argument).
+var flatOps = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = flatOther
+	}
+	fixed := map[byte]uint8{opNone: 0, opNewtrue: 0, opNewfalse: 0, opBinint1: 1, opBinint2: 2, opBinint: 4,
+		opBinfloat: 8, opBinget: 1, opLongBinget: 4}
+	for op, size := range fixed {
+		t[op] = flatValue | size<<2
+	}
+	for _, op := range []byte{opLong1, opShortBinunicode, opBinunicode, opBinunicode8, opShortBinbytes, opBinbytes, opBinbytes8} {
+		t[op] = flatValue
+	}
+	t[opMark], t[opAppends], t[opSetitems], t[opMemoize] = 0, 0, 0, 0
+	t[opBinput], t[opLongBinput], t[opFrame] = 1<<2, 4<<2, 8<<2
+	return t
+}()
+
+const (
+	flatValue uint8 = 1
+	flatOther uint8 = 2
+)
 
 // binaryArgLen returns the length of the argument of the binary opcode op whose
 // argument starts at data[at]; false for text opcodes and unknown ones.

@@ -2,6 +2,7 @@ package pickle
 
 import (
 	"math"
+	"slices"
 	"unsafe"
 )
 
@@ -77,24 +78,16 @@ func (m *anyMachine) run() (any, bool) {
 			m.push(nil, 0)
 		case opNewtrue, opNewfalse:
 			m.push(op == opNewtrue, 0)
-		case opBinint1:
-			b, ok := r.take(1)
-			if !ok {
+		case opBinint1, opBinint2, opBinfloat:
+			if !m.scalarRun(op) {
 				return nil, false
 			}
-			m.push(int64(b[0]), 0) // small ints need no allocation
-		case opBinint2, opBinint, opLong1:
+		case opBinint, opLong1:
 			x, ok := m.integer(op)
 			if !ok {
 				return nil, false
 			}
 			m.push(m.box.int64(x), 0)
-		case opBinfloat:
-			b, ok := r.take(8)
-			if !ok {
-				return nil, false
-			}
-			m.push(m.box.float64(math.Float64frombits(beUint64(b))), 0)
 		case opShortBinunicode, opBinunicode, opBinunicode8:
 			if !m.text(op) {
 				return nil, false
@@ -149,6 +142,42 @@ func (m *anyMachine) run() (any, bool) {
 			return nil, false
 		}
 	}
+}
+
+// scalarRun pushes the BININT1, BININT2 or BINFLOAT whose opcode op was
+// just read, and the ones of these that follow it in the same frame (the
+// items of a list of numbers), in one loop.
+func (m *anyMachine) scalarRun(op byte) bool {
+	r := m.r
+	data, pos, limit := r.data, r.pos, r.limit
+	start := len(m.stack)
+	for {
+		switch {
+		case op == opBinint1 && pos < limit:
+			m.stack = append(m.stack, int64(data[pos])) // small ints need no allocation
+			pos++
+		case op == opBinint2 && pos+2 <= limit:
+			m.stack = append(m.stack, m.box.int64(int64(data[pos])|int64(data[pos+1])<<8))
+			pos += 2
+		case op == opBinfloat && pos+8 <= limit:
+			m.stack = append(m.stack, m.box.float64(math.Float64frombits(beUint64(data[pos:]))))
+			pos += 8
+		default:
+			return false
+		}
+		if pos >= limit {
+			break
+		}
+		if op = data[pos]; op != opBinint1 && op != opBinint2 && op != opBinfloat {
+			break
+		}
+		pos++
+	}
+	r.pos = pos
+	n := len(m.stack) - start
+	m.depth = slices.Grow(m.depth, n)[:len(m.depth)+n]
+	clear(m.depth[len(m.depth)-n:])
+	return true
 }
 
 func beUint64(b []byte) uint64 {
