@@ -259,7 +259,14 @@ func strKey(s string) memoKey {
 func (e *encodeState) writeString(s string) error {
 	// A str has no parts, so its memo index is known before it is written:
 	// reserve it with the lookup.
-	if idx, found := e.memo.getOrPut(strKey(s), e.nmemo); found {
+	var idx int
+	var found bool
+	if k := strKey(s); k.kind == memoStr && uint64(k.n) < 1<<32 {
+		idx, found = e.memo.strs.getOrPut(k.p, k.n, e.nmemo)
+	} else {
+		idx, found = e.memo.getOrPut(k, e.nmemo)
+	}
+	if found {
 		e.get(idx)
 		return nil
 	}
