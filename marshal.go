@@ -157,8 +157,9 @@ type encodeState struct {
 
 var encodeStatePool = sync.Pool{New: func() any { return new(encodeState) }}
 
-// maxPooledBuf is the largest buffer kept for reuse.
-const maxPooledBuf = 1 << 20
+// maxPooledBuf is the largest buffer kept for reuse. Marshal copies its
+// output out of a buffer up to this size, and hands over a larger one.
+const maxPooledBuf = 4 << 20
 
 func newEncodeState(cfg *config, w io.Writer) *encodeState {
 	e := encodeStatePool.Get().(*encodeState)
@@ -265,6 +266,18 @@ func (e *encodeState) boundary() {
 	if !e.framing && e.w != nil && len(e.buf) >= frameSizeTarget {
 		e.flush()
 	}
+}
+
+// reserve makes room for n more bytes in the buffer, doubling its capacity
+// when it grows (append grows large slices by only a quarter, which
+// copies a large pickle many times over).
+func (e *encodeState) reserve(n int) {
+	if cap(e.buf)-len(e.buf) >= n {
+		return
+	}
+	nb := make([]byte, len(e.buf), max(2*cap(e.buf), len(e.buf)+n, 4096))
+	copy(nb, e.buf)
+	e.buf = nb
 }
 
 // op writes one opcode byte.

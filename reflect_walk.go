@@ -256,6 +256,15 @@ func newSliceEncoder(t reflect.Type) encoderFunc {
 			return e.writeAnySlice(unsafe.Slice((*any)(v.UnsafePointer()), v.Len()), t)
 		}
 	}
+	if fast, ok := fastItems(t.Elem()); ok {
+		return newFastSliceEncoder(t, fast, newGenericSliceEncoder(t))
+	}
+	return newGenericSliceEncoder(t)
+}
+
+// newGenericSliceEncoder writes a slice as a list, item by item through the
+// encoder of the item type.
+func newGenericSliceEncoder(t reflect.Type) encoderFunc {
 	var elem encoderFunc
 	var once sync.Once
 	return func(e *encodeState, v reflect.Value) error {
