@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -161,4 +162,111 @@ func TestFastSliceErrorsNameTheItem(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "[1]") {
 		t.Fatalf("got %v, want an error naming [1]", err)
 	}
+}
+
+type fastNamedMap map[string]int64
+
+// fastMapValues returns maps with string keys of n entries, one per value
+// kind with a fast path, and the same entries as a *Dict in key order.
+func fastMapValues(n int) (maps []any, dicts []*Dict) {
+	ms := map[string]string{}
+	mi := map[string]int64{}
+	mn := fastNamedMap{}
+	mint := map[string]int{}
+	mf := map[string]float64{}
+	mb := map[string]bool{}
+	ma := map[string]any{}
+	ml := map[string][]int{}
+	mp := map[string]encPoint{}
+	keys := make([]string, n)
+	for i := range n {
+		keys[i] = fmt.Sprintf("k%d", i*7919%10007)
+		k := keys[i]
+		ms[k] = "v" + k
+		mi[k] = int64(i) << (i % 40)
+		mn[k] = -int64(i)
+		mint[k] = i % 300
+		mf[k] = float64(i) / 8
+		mb[k] = i%2 == 0
+		ma[k] = []any{nil, "x", int64(i), 1.5}[i%4]
+		ml[k] = []int{i, i + 1}
+		mp[k] = encPoint{i, -i}
+	}
+	slices.Sort(keys)
+	maps = []any{ms, mi, mn, mint, mf, mb, ma, ml, mp}
+	for _, m := range maps {
+		d := NewDict()
+		mv := reflect.ValueOf(m)
+		for _, k := range keys {
+			val := mv.MapIndex(reflect.ValueOf(k)).Interface()
+			if err := d.Set(k, val); err != nil {
+				panic(err)
+			}
+		}
+		dicts = append(dicts, d)
+	}
+	return maps, dicts
+}
+
+func TestFastStringMapsMatchGenericPath(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 17, 1000, 1001, 2500} {
+		maps, dicts := fastMapValues(n)
+		for i, m := range maps {
+			for p := 0; p <= HighestProtocol; p++ {
+				name := fmt.Sprintf("%T n=%d protocol %d", m, n, p)
+				got, err := Marshal([]any{m, m}, Protocol(p))
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				want, err := Marshal([]any{dicts[i], dicts[i]}, Protocol(p))
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if stream := encodeStream(t, []any{m, m}, p); !bytes.Equal(stream, got) {
+					t.Fatalf("%s: Encoder bytes differ from Marshal\n%s", name, diffPickles(stream, got))
+				}
+				if i >= 7 {
+					// Slices and structs inside a *Dict are copies held by
+					// interfaces: compare with the generic map encoder.
+					want = encodeWith(t, newGenericMapEncoder(reflect.TypeOf(m)), m, p)
+					got = encodeWith(t, typeEncoder(reflect.TypeOf(m)), m, p)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s: bytes differ from the generic path\n%s", name, diffPickles(got, want))
+				}
+			}
+		}
+	}
+}
+
+func TestFastStringMapErrorsNameTheKey(t *testing.T) {
+	_, err := Marshal(map[string]string{"a": "ok", "b": "bad \xff"})
+	if err == nil || !strings.Contains(err.Error(), `["b"]`) {
+		t.Fatalf("got %v, want an error naming [\"b\"]", err)
+	}
+	_, err = Marshal(map[string]any{"a": make(chan int)})
+	if err == nil || !strings.Contains(err.Error(), `["a"]`) {
+		t.Fatalf("got %v, want an error naming [\"a\"]", err)
+	}
+}
+
+// encodeWith writes a pickle of v with the given encoder for v's type.
+func encodeWith(t *testing.T, enc encoderFunc, v any, p int) []byte {
+	t.Helper()
+	cfg, err := newConfig([]Option{Protocol(p)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEncodeState(&cfg, nil)
+	defer e.release()
+	if p >= 2 {
+		e.buf = append(e.buf, opProto, byte(p))
+	}
+	e.framing = p >= 4
+	if err := enc(e, reflect.ValueOf(v)); err != nil {
+		t.Fatal(err)
+	}
+	e.op(opStop)
+	e.commitFrame()
+	return append([]byte(nil), e.buf...)
 }

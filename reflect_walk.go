@@ -455,6 +455,15 @@ func newMapEncoder(t reflect.Type) encoderFunc {
 	if msg := unhashableType(t.Key()); msg != "" {
 		return unsupportedEncoder(t, "keys would be "+msg)
 	}
+	if t.Key() == stringType {
+		return newStringMapEncoder(t, newGenericMapEncoder(t))
+	}
+	return newGenericMapEncoder(t)
+}
+
+// newGenericMapEncoder writes a map as a dict through the encoders of its
+// key and value types.
+func newGenericMapEncoder(t reflect.Type) encoderFunc {
 	var keyEnc, valEnc encoderFunc
 	var once sync.Once
 	return func(e *encodeState, v reflect.Value) error {
