@@ -259,7 +259,14 @@ func strKey(s string) memoKey {
 func (e *encodeState) writeString(s string) error {
 	// A str has no parts, so its memo index is known before it is written:
 	// reserve it with the lookup.
-	if idx, found := e.memo.getOrPut(strKey(s), e.nmemo); found {
+	var idx int
+	var found bool
+	if k := strKey(s); k.kind == memoStr && uint64(k.n) < 1<<32 {
+		idx, found = e.memo.strs.getOrPut(k.p, k.n, e.nmemo)
+	} else {
+		idx, found = e.memo.getOrPut(k, e.nmemo)
+	}
+	if found {
 		e.get(idx)
 		return nil
 	}
@@ -447,11 +454,27 @@ func (e *encodeState) writeBytesReduce(b []byte, k memoKey, hasKey bool) error {
 // writeLatin1Text writes the str whose code points are the bytes of b.
 func (e *encodeState) writeLatin1Text(b []byte) error {
 	e.boundary()
-	text := make([]byte, 0, len(b)+len(b)/2)
+	high := 0
 	for _, c := range b {
-		text = utf8.AppendRune(text, rune(c))
+		high += int(c >> 7)
 	}
-	if err := e.writeStrBody(unsafe.String(unsafe.SliceData(text), len(text))); err != nil {
+	text := make([]byte, len(b)+high)
+	j := 0
+	for _, c := range b {
+		if c < utf8.RuneSelf {
+			text[j] = c
+			j++
+			continue
+		}
+		text[j], text[j+1] = 0xC0|c>>6, 0x80|c&0x3F
+		j += 2
+	}
+	s := unsafe.String(unsafe.SliceData(text), len(text))
+	if e.proto == 0 {
+		if err := e.writeStrBody(s); err != nil {
+			return err
+		}
+	} else if err := e.writeUTF8(s); err != nil { // valid UTF-8 by construction
 		return err
 	}
 	e.memoize() // a fresh str object each time in CPython

@@ -40,12 +40,13 @@ import (
 // *UnsupportedTypeError naming the Go path of the value; nesting deeper than
 // MaxDepth gives a *LimitError.
 func Marshal(v any, opts ...Option) ([]byte, error) {
-	cfg, err := newConfig(opts)
-	if err != nil {
+	e := newEncodeState(nil, nil)
+	defer e.release()
+	var err error
+	if e.ownCfg, err = newConfig(opts); err != nil {
 		return nil, err
 	}
-	e := newEncodeState(&cfg, nil)
-	defer e.release()
+	e.setConfig(&e.ownCfg) // held by the pooled state: no allocation
 	if err := e.dump(v); err != nil {
 		return nil, err
 	}
@@ -138,6 +139,7 @@ func typeID(t reflect.Type) unsafe.Pointer {
 type encodeState struct {
 	buf        []byte
 	cfg        *config
+	ownCfg     config // Marshal's options
 	proto      int
 	persisting bool // writing a persistent id, which is not itself checked
 
@@ -157,14 +159,16 @@ type encodeState struct {
 
 var encodeStatePool = sync.Pool{New: func() any { return new(encodeState) }}
 
-// maxPooledBuf is the largest buffer kept for reuse.
-const maxPooledBuf = 1 << 20
+// maxPooledBuf is the largest buffer kept for reuse. Marshal copies its
+// output out of a buffer up to this size, and hands over a larger one.
+const maxPooledBuf = 4 << 20
 
 func newEncodeState(cfg *config, w io.Writer) *encodeState {
 	e := encodeStatePool.Get().(*encodeState)
 	e.buf = e.buf[:0]
-	e.cfg = cfg
-	e.proto = cfg.protocol
+	if cfg != nil {
+		e.setConfig(cfg)
+	}
 	e.nmemo = 0
 	e.framing = false
 	e.frameStart = -1
@@ -174,6 +178,12 @@ func newEncodeState(cfg *config, w io.Writer) *encodeState {
 	return e
 }
 
+// setConfig sets the options of the pickle to write.
+func (e *encodeState) setConfig(cfg *config) {
+	e.cfg = cfg
+	e.proto = cfg.protocol
+}
+
 func (e *encodeState) release() {
 	if cap(e.buf) > maxPooledBuf {
 		e.buf = nil
@@ -181,6 +191,7 @@ func (e *encodeState) release() {
 	e.memo.reset()
 	e.globals, e.gstrings = clearSmall(e.globals), clearSmall(e.gstrings)
 	e.cfg, e.w, e.werr = nil, nil, nil
+	e.ownCfg = config{} // drop the references the options hold
 	encodeStatePool.Put(e)
 }
 
@@ -265,6 +276,18 @@ func (e *encodeState) boundary() {
 	if !e.framing && e.w != nil && len(e.buf) >= frameSizeTarget {
 		e.flush()
 	}
+}
+
+// reserve makes room for n more bytes in the buffer, doubling its capacity
+// when it grows (append grows large slices by only a quarter, which
+// copies a large pickle many times over).
+func (e *encodeState) reserve(n int) {
+	if cap(e.buf)-len(e.buf) >= n {
+		return
+	}
+	nb := make([]byte, len(e.buf), max(2*cap(e.buf), len(e.buf)+n, 4096))
+	copy(nb, e.buf)
+	e.buf = nb
 }
 
 // op writes one opcode byte.

@@ -256,6 +256,15 @@ func newSliceEncoder(t reflect.Type) encoderFunc {
 			return e.writeAnySlice(unsafe.Slice((*any)(v.UnsafePointer()), v.Len()), t)
 		}
 	}
+	if fast, ok := fastItems(t.Elem()); ok {
+		return newFastSliceEncoder(t, fast, newGenericSliceEncoder(t))
+	}
+	return newGenericSliceEncoder(t)
+}
+
+// newGenericSliceEncoder writes a slice as a list, item by item through the
+// encoder of the item type.
+func newGenericSliceEncoder(t reflect.Type) encoderFunc {
 	var elem encoderFunc
 	var once sync.Once
 	return func(e *encodeState, v reflect.Value) error {
@@ -446,6 +455,15 @@ func newMapEncoder(t reflect.Type) encoderFunc {
 	if msg := unhashableType(t.Key()); msg != "" {
 		return unsupportedEncoder(t, "keys would be "+msg)
 	}
+	if t.Key() == stringType {
+		return newStringMapEncoder(t, newGenericMapEncoder(t))
+	}
+	return newGenericMapEncoder(t)
+}
+
+// newGenericMapEncoder writes a map as a dict through the encoders of its
+// key and value types.
+func newGenericMapEncoder(t reflect.Type) encoderFunc {
 	var keyEnc, valEnc encoderFunc
 	var once sync.Once
 	return func(e *encodeState, v reflect.Value) error {
@@ -500,8 +518,9 @@ type structEncoder struct {
 	info   *structInfo
 	fields []fieldEncoder // as info.fields
 	inline *fieldEncoder
-	names  map[string]bool // the regular field names, which inline entries cannot override
-	plain  []string        // the field names, without NameTransform
+	names  map[string]bool   // the regular field names, which inline entries cannot override
+	plain  []string          // the field names, without NameTransform
+	taken  func(string) bool // isPlainName, made once (a method value allocates)
 }
 
 func newStructEncoder(t reflect.Type) encoderFunc {
@@ -518,6 +537,7 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 // compileStructEncoder builds the field encoders of struct t.
 func compileStructEncoder(t reflect.Type, info *structInfo) *structEncoder {
 	se := &structEncoder{t: t, info: info, names: make(map[string]bool, len(info.fields))}
+	se.taken = se.isPlainName
 	for _, f := range info.fields {
 		se.fields = append(se.fields, se.compileField(f))
 		se.names[f.name] = true
@@ -698,7 +718,7 @@ func (x *inlineEntry) write(e *encodeState) error {
 // a test for keys taken by a field, after the NameTransform option.
 func (se *structEncoder) fieldNames(cfg *config) ([]string, func(string) bool) {
 	if cfg.nameTransform == nil {
-		return se.plain, se.isPlainName
+		return se.plain, se.taken
 	}
 	nf := se.info.withTransform(cfg.nameTransformKey, cfg.nameTransform)
 	return nf.names, func(k string) bool {
