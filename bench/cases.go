@@ -31,6 +31,7 @@ const (
 	Msgpack  = "msgpack"
 	CBOR     = "cbor"
 	CPython  = "cpython"
+	Copy     = "copy"
 )
 
 // Protocols measured for pickle encoders.
@@ -105,6 +106,9 @@ func Cases(w *workload.Workload, py4 []byte, ops ...string) ([]*Case, error) {
 		for _, f := range otherFormats {
 			makers = append(makers, func() (*Case, error) { return f.encode(w) })
 		}
+		if _, ok := w.Value.([]byte); ok {
+			makers = append(makers, func() (*Case, error) { return copyBaseline(w, "encode", "") })
+		}
 	}
 	if len(ops) == 0 || slices.Contains(ops, "decode") {
 		makers = append(makers,
@@ -117,6 +121,9 @@ func Cases(w *workload.Workload, py4 []byte, ops ...string) ([]*Case, error) {
 			makers = append(makers,
 				func() (*Case, error) { return f.decodeTyped(w) },
 				func() (*Case, error) { return f.decodeAny(w, want) })
+		}
+		if _, ok := w.Value.([]byte); ok {
+			makers = append(makers, func() (*Case, error) { return copyBaseline(w, "decode", "typed") })
 		}
 	}
 	var cases []*Case
@@ -416,3 +423,25 @@ func (f format) decodeAny(w *workload.Workload, want any) (*Case, error) {
 	}
 	return c, nil
 }
+
+// copyBaseline is the floor for a workload of bytes (W4): a plain copy of
+// the bytes into a new slice (bytes.Clone), what any encoder or decoder that
+// returns its own memory must at least do.
+func copyBaseline(w *workload.Workload, op, variant string) (*Case, error) {
+	src := w.Value.([]byte)
+	c := &Case{Op: op, Side: Copy, Variant: variant, Bytes: int64(len(src))}
+	if !bytes.Equal(bytes.Clone(src), src) {
+		return c, fmt.Errorf("bytes.Clone differs from its input")
+	}
+	c.Bench = func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(c.Bytes)
+		for i := 0; i < b.N; i++ {
+			sink = bytes.Clone(src)
+		}
+	}
+	return c, nil
+}
+
+// sink keeps benchmark results alive.
+var sink []byte

@@ -219,7 +219,8 @@ func median(rs []result) (ns, spread float64) {
 // summaryRow holds the ratios of one workload for the summary table.
 type summaryRow struct {
 	workload string
-	ratios   map[string]float64 // case name -> peer time / our time
+	times    map[string]float64 // case name -> median ns/op
+	refs     map[string]string  // case name -> the name of our case it is compared with
 }
 
 // printWorkload prints the table of one workload.
@@ -227,17 +228,18 @@ func (r *runner) printWorkload(w *workload.Workload, cases []*bench.Case, result
 	fmt.Printf("\n### %s: %s\n\n", w.Name, w.Desc)
 	fmt.Println("| operation | time/op | ± | MB/s | allocs/op | B/op | bytes | peer/ours |")
 	fmt.Println("|---|--:|--:|--:|--:|--:|--:|--:|")
-	row := summaryRow{workload: w.Name, ratios: map[string]float64{}}
+	row := summaryRow{workload: w.Name, times: map[string]float64{}, refs: map[string]string{}}
 	for _, c := range cases {
 		rs := results[c.Name()]
 		ns, spread := median(rs)
 		last := rs[len(rs)-1]
 		mbs := float64(c.Bytes) / ns * 1e3
 		ratio := "—"
+		row.times[c.Name()] = ns
 		if c.Side != bench.Ours {
+			row.refs[c.Name()] = c.Ref()
 			if ref, ok := results[c.Ref()]; ok {
 				refNS, _ := median(ref)
-				row.ratios[c.Name()] = ns / refNS
 				ratio = fmt.Sprintf("%.2f", ns/refNS)
 			}
 		}
@@ -255,19 +257,23 @@ func (r *runner) printWorkload(w *workload.Workload, cases []*bench.Case, result
 	r.summary = append(r.summary, row)
 }
 
-// summaryColumns are the cases of the summary table.
-var summaryColumns = []struct{ title, name string }{
-	{"og-rek dec", "decode og-rek any"},
-	{"gopickle dec", "decode gopickle any"},
-	{"CPython loads", "decode cpython"},
-	{"json dec typed", "decode encoding/json typed"},
-	{"msgpack dec typed", "decode msgpack typed"},
-	{"cbor dec typed", "decode cbor typed"},
-	{"og-rek enc p4", "encode og-rek p4"},
-	{"CPython dumps p4", "encode cpython p4"},
-	{"json enc", "encode encoding/json"},
-	{"msgpack enc", "encode msgpack"},
-	{"cbor enc", "encode cbor"},
+// summaryColumns are the cases of the summary table, each compared with
+// our case ref, or with the one its own table row compares it with.
+var summaryColumns = []struct{ title, name, ref string }{
+	{"og-rek dec", "decode og-rek any", ""},
+	{"gopickle dec", "decode gopickle any", ""},
+	{"CPython loads (vs any)", "decode cpython", ""},
+	{"CPython loads (vs typed)", "decode cpython", "decode " + bench.Ours + " typed"},
+	{"json dec typed", "decode encoding/json typed", ""},
+	{"msgpack dec typed", "decode msgpack typed", ""},
+	{"cbor dec typed", "decode cbor typed", ""},
+	{"og-rek enc p4", "encode og-rek p4", ""},
+	{"CPython dumps p4", "encode cpython p4", ""},
+	{"json enc", "encode encoding/json", ""},
+	{"msgpack enc", "encode msgpack", ""},
+	{"cbor enc", "encode cbor", ""},
+	{"copy (enc)", "encode " + bench.Copy, ""},
+	{"copy (dec)", "decode " + bench.Copy + " typed", ""},
 }
 
 // printSummary prints the peer/ours ratios of every workload.
@@ -280,8 +286,14 @@ func (r *runner) printSummary() {
 	for _, row := range r.summary {
 		fmt.Printf("| %s |", row.workload)
 		for _, col := range summaryColumns {
-			if v, ok := row.ratios[col.name]; ok {
-				fmt.Printf(" %.2f |", v)
+			ref := col.ref
+			if ref == "" {
+				ref = row.refs[col.name]
+			}
+			peer, ok1 := row.times[col.name]
+			ours, ok2 := row.times[ref]
+			if ok1 && ok2 {
+				fmt.Printf(" %.2f |", peer/ours)
 			} else {
 				fmt.Printf(" — |")
 			}
