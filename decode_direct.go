@@ -76,7 +76,7 @@ func decodeDirect(cfg *config, data []byte, dec *directType, p ptr) (end int, ok
 	}
 	d := directPool.Get().(*direct)
 	*d = direct{data: data, limit: len(data), frameEnd: -1, cfg: cfg, memo: d.memo[:0], strs: d.strs, am: d.am,
-		peek: 4*len(data) + 1<<16}
+		peek: 4*len(data) + 1<<16, box: boxes{input: len(data)}}
 	defer d.release()
 	if !d.proto() {
 		return 0, false

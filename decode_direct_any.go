@@ -47,6 +47,7 @@ func decodeDirectAny(cfg *config, data []byte) (v any, end int, ok bool) {
 	}
 	m := r.am
 	m.r = r
+	m.box.input = len(data)
 	defer m.reset()
 	v, ok = m.run()
 	return v, r.pos, ok
@@ -447,6 +448,7 @@ type boxes struct {
 	floats  []float64
 	strs    []string
 	textBuf []byte
+	input   int // length of the input: no chunk of text need be longer
 }
 
 const (
@@ -498,7 +500,11 @@ func (b *boxes) float64(x float64) any {
 
 func (b *boxes) string(s string) any {
 	if len(b.strs) == cap(b.strs) {
-		b.strs = make([]string, 0, nextChunk(cap(b.strs), boxChunkMin, boxChunkMax))
+		n := nextChunk(cap(b.strs), boxChunkMin, boxChunkMax)
+		if b.strs == nil {
+			n = min(max(b.input/8, boxChunkMin), boxChunkMax)
+		}
+		b.strs = make([]string, 0, n)
 	}
 	b.strs = append(b.strs, s)
 	return boxAt(stringTypeWord, unsafe.Pointer(&b.strs[len(b.strs)-1]))
@@ -511,7 +517,11 @@ func (b *boxes) text(p []byte) string {
 		return string(p)
 	}
 	if cap(b.textBuf)-len(b.textBuf) < len(p) {
-		b.textBuf = make([]byte, 0, nextChunk(cap(b.textBuf), textChunkMin, textChunkMax))
+		n := nextChunk(cap(b.textBuf), textChunkMin, textChunkMax)
+		if b.textBuf == nil {
+			n = min(max(b.input, textChunkMin), textChunkMax) // all the text of a small pickle
+		}
+		b.textBuf = make([]byte, 0, n)
 	}
 	at := len(b.textBuf)
 	b.textBuf = append(b.textBuf, p...)
