@@ -556,9 +556,9 @@ func (c *directCompiler) mapFunc(t reflect.Type) directFunc {
 	keyStarts := startOps(t.Key())
 	switch t {
 	case mapStringStringType:
-		return directStringMap[string](directString)
+		return directStringMap(directText)
 	case mapStringInt64Type:
-		return directStringMap[int64](directIntOf(t.Elem()))
+		return directStringMap(directInt64)
 	}
 	return func(d *direct, op byte, p ptr) bool {
 		if op == opNone {
@@ -595,8 +595,21 @@ func (c *directCompiler) mapFunc(t reflect.Type) directFunc {
 	}
 }
 
-// directStringMap decodes a dict into a map[string]V without reflection.
-func directStringMap[V any](elem directFunc) directFunc {
+// directText reads a str value whose opcode op was just read.
+func directText(d *direct, op byte) (string, bool) {
+	off, n, slot, ok := d.str(op)
+	if !ok {
+		return "", false
+	}
+	return d.text(off, n, slot, op == opBinget || op == opLongBinget), true
+}
+
+// directInt64 reads an int value whose opcode op was just read.
+func directInt64(d *direct, op byte) (int64, bool) { return d.integer(op) }
+
+// directStringMap decodes a dict into a map[string]V without reflection;
+// elem reads one value.
+func directStringMap[V any](elem func(d *direct, op byte) (V, bool)) directFunc {
 	return func(d *direct, op byte, p ptr) bool {
 		if op == opNone {
 			*(*map[string]V)(p) = nil
@@ -608,25 +621,26 @@ func directStringMap[V any](elem directFunc) directFunc {
 		}
 		m := *(*map[string]V)(p)
 		if m == nil || d.memoFollows() {
-			m = map[string]V{}
+			// Sized for the plain keys and values ahead (which may run past
+			// this dict's, costing only room).
+			m = make(map[string]V, d.countFlat(d.pos)/2)
 			*(*map[string]V)(p) = m
 		}
 		if !d.open() {
 			return false
 		}
 		ok := d.items(true, &strStarts, func(d *direct, op byte) bool {
-			off, n, slot, ok := d.str(op)
+			k, ok := directText(d, op)
 			if !ok {
 				return false
 			}
-			k := d.text(off, n, slot, op == opBinget || op == opLongBinget)
-			var v V
 			vop, ok := d.next()
-			if !ok || !elem(d, vop, ptr(&v)) {
+			if !ok {
 				return false
 			}
+			v, ok := elem(d, vop)
 			m[k] = v
-			return true
+			return ok
 		})
 		d.close()
 		return ok
