@@ -333,7 +333,7 @@ func decodeBigInt(b *binder, n int32, v reflect.Value) error {
 func decodeByteSlice(b *binder, n int32, v reflect.Value) error {
 	switch b.m.nodes[n].kind {
 	case nBytes, nByteArray:
-		v.SetBytes(append(make([]byte, 0, b.m.nodes[n].b), b.m.payload(n)...))
+		v.SetBytes(cloneBytes(b.m.payload(n)))
 		return nil
 	case nNone:
 		v.SetZero()
@@ -357,6 +357,15 @@ func decodeByteArray(b *binder, n int32, v reflect.Value) error {
 		return newArrayDecoder(v.Type())(b, n, v)
 	}
 	return b.typeError(n, v.Type(), "")
+}
+
+// cloneBytes copies b into new memory, never nil. Appending to a nil slice
+// skips zeroing memory that the copy overwrites anyway (make would not).
+func cloneBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return []byte{}
+	}
+	return append([]byte(nil), b...)
 }
 
 // decodeModel decodes into a model type (Tuple, Global, *List, ...).

@@ -216,7 +216,7 @@ func directBytes(d *direct, op byte, p ptr) bool {
 	if !ok {
 		return false
 	}
-	*(*[]byte)(p) = append(make([]byte, 0, len(b)), b...)
+	*(*[]byte)(p) = cloneBytes(b)
 	return true
 }
 
