@@ -314,18 +314,21 @@ func (d *direct) str(op byte) (off, n int, slot int32, ok bool) {
 	return off, n, slot, ok
 }
 
-// utf8Fast checks short ASCII text without a call, then falls back to
-// utf8.Valid.
+// utf8Fast checks text that is ASCII eight bytes at a time, and falls back
+// to utf8.Valid at the first byte outside ASCII.
 func utf8Fast(b []byte) bool {
-	if len(b) <= 16 {
-		for _, c := range b {
-			if c >= utf8.RuneSelf {
-				return utf8.Valid(b)
-			}
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			return utf8.Valid(b[i:])
 		}
-		return true
 	}
-	return utf8.Valid(b)
+	for ; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			return utf8.Valid(b[i:])
+		}
+	}
+	return true
 }
 
 // text returns the Go string of a str read by str. A str fetched from the

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -454,5 +455,26 @@ func TestDirectAnyMatchesGeneral(t *testing.T) {
 			t.Fatal(err)
 		}
 		compareDirectAny(t, fmt.Sprintf("options %d", i), data, opts...)
+	}
+}
+
+// TestUTF8FastMatchesValid checks the word-at-a-time ASCII scan against
+// utf8.Valid on text with and without multi-byte and invalid bytes at
+// every position.
+func TestUTF8FastMatchesValid(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	pieces := [][]byte{[]byte("a"), []byte("é"), []byte("中"), []byte("😀"), {0xff}, {0xed, 0xa0, 0x80}, {0xc3}}
+	for range 5000 {
+		var b []byte
+		for range r.IntN(40) {
+			if r.IntN(4) == 0 {
+				b = append(b, pieces[r.IntN(len(pieces))]...)
+			} else {
+				b = append(b, byte('a'+r.IntN(26)))
+			}
+		}
+		if got, want := utf8Fast(b), utf8.Valid(b); got != want {
+			t.Fatalf("utf8Fast(%q) = %v, utf8.Valid says %v", b, got, want)
+		}
 	}
 }
