@@ -34,7 +34,8 @@ type direct struct {
 	pos      int
 	limit    int // end of the current frame, or len(data)
 	frameEnd int // end of the current frame, or -1
-	cfg      *config
+	cfg      *config // &conf
+	conf     config
 
 	memo  []directMemo
 	nmemo int64            // memo indices in use, as machine.memo.count
@@ -75,8 +76,10 @@ func decodeDirect(cfg *config, data []byte, dec *directType, p ptr) (end int, ok
 		return 0, false // an explicit work limit is counted by the general decoder
 	}
 	d := directPool.Get().(*direct)
-	*d = direct{data: data, limit: len(data), frameEnd: -1, cfg: cfg, memo: d.memo[:0], strs: d.strs, am: d.am,
+	*d = direct{data: data, limit: len(data), frameEnd: -1, memo: d.memo[:0], strs: d.strs, am: d.am,
 		peek: 4*len(data) + 1<<16, box: boxes{input: len(data)}}
+	d.conf = *cfg // a copy: the caller's configuration does not escape to the pool
+	d.cfg = &d.conf
 	defer d.release()
 	if !d.proto() {
 		return 0, false
@@ -98,7 +101,7 @@ func (d *direct) release() {
 	if len(d.strs) > 0 {
 		clear(d.strs)
 	}
-	d.data, d.cfg, d.box = nil, nil, boxes{}
+	d.data, d.cfg, d.conf, d.box = nil, nil, config{}, boxes{}
 	directPool.Put(d)
 }
 

@@ -37,7 +37,9 @@ func decodeDirectAny(cfg *config, data []byte) (v any, end int, ok bool) {
 		return nil, 0, false
 	}
 	r := directPool.Get().(*direct)
-	*r = direct{data: data, limit: len(data), frameEnd: -1, cfg: cfg, memo: r.memo[:0], strs: r.strs, am: r.am}
+	*r = direct{data: data, limit: len(data), frameEnd: -1, memo: r.memo[:0], strs: r.strs, am: r.am}
+	r.conf = *cfg // a copy: the caller's configuration does not escape to the pool
+	r.cfg = &r.conf
 	if !r.proto() {
 		return nil, 0, false
 	}

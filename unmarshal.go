@@ -66,7 +66,7 @@ func unmarshalFirst(data []byte, v any, tryDirect bool, opts []Option) (rest []b
 	}
 	if tryDirect && target.Type() == anyType {
 		if x, end, ok := decodeDirectAny(&cfg, data); ok {
-			target.Set(reflect.ValueOf(&x).Elem())
+			*target.Addr().Interface().(*any) = x
 			return data[end:], nil
 		}
 	} else if tryDirect {
@@ -76,6 +76,13 @@ func unmarshalFirst(data []byte, v any, tryDirect bool, opts []Option) (rest []b
 			}
 		}
 	}
+	return unmarshalGeneral(cfg, data, target)
+}
+
+// unmarshalGeneral decodes with the two-pass decoder. (cfg is a copy of the
+// caller's, so that only this path pays for the configuration escaping to
+// the heap.)
+func unmarshalGeneral(cfg config, data []byte, target reflect.Value) (rest []byte, err error) {
 	m := newMachine(&cfg, data, 0, nil, 0)
 	defer m.free()
 	root, err := m.run()
