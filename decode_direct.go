@@ -32,8 +32,8 @@ import (
 type direct struct {
 	data     []byte
 	pos      int
-	limit    int // end of the current frame, or len(data)
-	frameEnd int // end of the current frame, or -1
+	limit    int     // end of the current frame, or len(data)
+	frameEnd int     // end of the current frame, or -1
 	cfg      *config // &conf
 	conf     config
 
