@@ -153,6 +153,8 @@ type encodeState struct {
 
 	depth int
 
+	orderKeys, orderTmp []radixKey // scratch of sortStrEntries, when free
+
 	w    io.Writer // nil for Marshal
 	werr error     // the first error writing to w
 }
