@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -269,4 +271,43 @@ func encodeWith(t *testing.T, enc encoderFunc, v any, p int) []byte {
 	e.op(opStop)
 	e.commitFrame()
 	return append([]byte(nil), e.buf...)
+}
+
+// TestSortStrEntries checks the radix order of map entries against a
+// comparison sort, on keys with long common prefixes, short keys, keys
+// that differ only past their first 8 bytes or by trailing NULs.
+func TestSortStrEntries(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	parts := []string{"", "a", "k", "k1", "\x00", "\xff", "prefix__", "prefix_", "é", "z"}
+	for _, n := range []int{255, 256, 1000, 5000} {
+		e := newEncodeState(&config{}, nil)
+		seen := map[string]bool{}
+		var entries []strEntry[int]
+		for len(entries) < n {
+			var k string
+			for m := r.IntN(5); m >= 0; m-- {
+				k += parts[r.IntN(len(parts))]
+			}
+			if r.IntN(3) == 0 {
+				k += strconv.Itoa(r.IntN(100000))
+			}
+			if !seen[k] {
+				seen[k] = true
+				entries = append(entries, strEntry[int]{k, len(entries)})
+			}
+		}
+		for round := range 2 { // the second round reuses the scratch
+			orig := slices.Clone(entries)
+			want := slices.Clone(entries)
+			slices.SortFunc(want, func(a, b strEntry[int]) int { return strings.Compare(a.k, b.k) })
+			order := sortStrEntries(e, orig)
+			for i := range want {
+				if got := orig[order.at(i)].k; got != want[i].k {
+					t.Fatalf("n=%d round %d: entry %d is %q, want %q", n, round, i, got, want[i].k)
+				}
+			}
+			e.releaseOrder(order)
+		}
+		e.release()
+	}
 }

@@ -1,6 +1,7 @@
 package pickle
 
 import (
+	"encoding/binary"
 	"reflect"
 	"slices"
 	"strconv"
@@ -102,9 +103,9 @@ func nativeStringMap[V any](writeVal func(e *encodeState, x V) error) func(e *en
 		for k, x := range m {
 			entries = append(entries, strEntry[V]{k, x})
 		}
-		sortStrEntries(entries)
-		return e.batchSetitems(len(entries), func(i int) error {
-			en := &entries[i]
+		order := sortStrEntries(e, entries)
+		err := e.batchSetitems(len(entries), func(i int) error {
+			en := &entries[order.at(i)]
 			e.boundary()
 			if err := e.writeString(en.k); err != nil {
 				return withPath(err, strKeySeg(en.k))
@@ -114,13 +115,126 @@ func nativeStringMap[V any](writeVal func(e *encodeState, x V) error) func(e *en
 			}
 			return nil
 		})
+		e.releaseOrder(order)
+		return err
 	}
 }
 
-// sortStrEntries sorts entries by key, bytewise.
-func sortStrEntries[V any](entries []strEntry[V]) {
-	if len(entries) > 1 {
-		slices.SortFunc(entries, func(a, b strEntry[V]) int { return strings.Compare(a.k, b.k) })
+// minRadixSort is the number of entries from which sortStrEntries sorts by
+// radix.
+const minRadixSort = 256
+
+// sortStrEntries returns the order of entries by key, bytewise. Few
+// entries are sorted in place (the order is then the identity); many are
+// sorted by a radix sort of the first 8 bytes of their keys, which reads
+// no key twice, then by a comparison sort of each run of keys with the same
+// first 8 bytes.
+func sortStrEntries[V any](e *encodeState, entries []strEntry[V]) entryOrder {
+	if len(entries) < minRadixSort {
+		if len(entries) > 1 {
+			slices.SortFunc(entries, func(a, b strEntry[V]) int { return strings.Compare(a.k, b.k) })
+		}
+		return entryOrder{}
+	}
+	bufA, bufB := e.takeOrder(len(entries))
+	for i := range entries {
+		bufA[i] = radixKey{keyPrefix(entries[i].k), uint32(i)}
+	}
+	keys := radixSort(bufA, bufB)
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j].pfx == keys[i].pfx {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(keys[i:j], func(a, b radixKey) int { return strings.Compare(entries[a.i].k, entries[b.i].k) })
+		}
+		i = j
+	}
+	return entryOrder{keys, bufA, bufB}
+}
+
+// entryOrder is the sorted order of a slice of entries: their indices in
+// keys (one of the scratch slices bufA and bufB), or the identity when keys
+// is nil.
+type entryOrder struct {
+	keys, bufA, bufB []radixKey
+}
+
+func (o entryOrder) at(i int) int {
+	if o.keys == nil {
+		return i
+	}
+	return int(o.keys[i].i)
+}
+
+// radixKey is an entry to sort: the first 8 bytes of its key and its
+// index.
+type radixKey struct {
+	pfx uint64
+	i   uint32
+}
+
+// keyPrefix returns the first 8 bytes of s as a big-endian number, padded
+// with zeros: the prefixes are in the order of the strings, except that
+// strings with equal prefixes are left to a comparison of the whole.
+func keyPrefix(s string) uint64 {
+	if len(s) >= 8 {
+		return binary.BigEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))
+	}
+	var b [8]byte
+	copy(b[:], s)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// radixSort sorts a by prefix (a stable LSD radix sort, byte by byte,
+// skipping the bytes where all prefixes agree), using tmp (as long as a),
+// and returns the sorted slice, which is a or tmp.
+func radixSort(a, tmp []radixKey) []radixKey {
+	var counts [8][256]int
+	for _, x := range a {
+		for d := range counts {
+			counts[d][byte(x.pfx>>(8*d))]++
+		}
+	}
+	for d := range counts {
+		c := &counts[d]
+		if c[byte(a[0].pfx>>(8*d))] == len(a) {
+			continue
+		}
+		sum := 0
+		for b, n := range c {
+			c[b] = sum
+			sum += n
+		}
+		for _, x := range a {
+			b := byte(x.pfx >> (8 * d))
+			tmp[c[b]] = x
+			c[b]++
+		}
+		a, tmp = tmp, a
+	}
+	return a
+}
+
+// maxPooledOrder is the largest sort scratch kept for the next encode.
+const maxPooledOrder = 1 << 17
+
+// takeOrder returns two slices of n radix keys, the encoder's own when they
+// are free (a map inside a map being written needs new ones).
+func (e *encodeState) takeOrder(n int) (keys, tmp []radixKey) {
+	if cap(e.orderKeys) >= n {
+		keys, tmp = e.orderKeys[:n], e.orderTmp[:n]
+		e.orderKeys, e.orderTmp = nil, nil
+		return keys, tmp
+	}
+	return make([]radixKey, n), make([]radixKey, n)
+}
+
+// releaseOrder gives the slices of o back to the encoder for reuse.
+func (e *encodeState) releaseOrder(o entryOrder) {
+	if o.keys != nil && cap(o.keys) > cap(e.orderKeys) && cap(o.keys) <= maxPooledOrder {
+		e.orderKeys, e.orderTmp = o.bufA[:0], o.bufB[:0]
 	}
 }
 
@@ -149,9 +263,9 @@ func reflectStringMap(t reflect.Type) func(e *encodeState, v reflect.Value) erro
 			vals.Index(i).SetIterValue(it)
 			entries = append(entries, strEntry[int]{key.String(), i})
 		}
-		sortStrEntries(entries)
-		return e.batchSetitems(len(entries), func(i int) error {
-			en := &entries[i]
+		order := sortStrEntries(e, entries)
+		err := e.batchSetitems(len(entries), func(i int) error {
+			en := &entries[order.at(i)]
 			e.boundary()
 			if err := e.writeString(en.k); err != nil {
 				return withPath(err, strKeySeg(en.k))
@@ -161,6 +275,8 @@ func reflectStringMap(t reflect.Type) func(e *encodeState, v reflect.Value) erro
 			}
 			return nil
 		})
+		e.releaseOrder(order)
+		return err
 	}
 }
 

@@ -12,30 +12,100 @@ import (
 //
 // Strings, the most common entries by far (a large pickle makes one for
 // every str it writes, nearly all of them looked up once and never found),
-// have a table of their own with 16-byte slots (strTable), so that four
-// fit in a cache line where a memoSlot takes 40 bytes.
+// have a table of their own with 16-byte slots (strTable).
+//
+// A large pickle's table is much larger than the processor's caches, and
+// nearly every lookup is for a new object, so the cost was one cache miss
+// per object. Both tables therefore keep a Bloom filter of their keys,
+// small enough to stay in cache: a key the filter has never seen is new
+// for certain, and is queued in a small batch instead of being looked for.
+// A full batch goes into the table in two passes, the first of which only
+// touches the slots, so that their cache misses overlap instead of
+// following one another. Lookups the filter cannot rule out search the
+// batch, then the table.
+//
+// The slots hold addresses as plain integers, so that the garbage
+// collector need not scan the tables; the pointers that keep the memoized
+// objects alive (an address must not be reused by another object during an
+// encode) are appended to keep, which is written in order.
 type memoTable struct {
-	slots []memoSlot // a power of two in length, or nil
-	shift uint       // 64 - log2(len(slots)): slots are chosen by the high bits
-	n     int        // entries in use
-	strs  strTable
+	slots  []memoSlot // a power of two in length, or nil
+	shift  uint       // 64 - log2(len(slots)): slots are chosen by the high bits
+	n      int        // entries, in slots or pending
+	filter memoFilter
+	pend   [memoBatch]memoSlot // new entries not yet in slots
+	npend  int
+	keep   []unsafe.Pointer
+	sink   uintptr // the slots touched before a batch is stored
+	strs   strTable
 }
 
+// memoSlot is one entry; kind is 0 in an empty slot.
 type memoSlot struct {
-	key  memoKey
+	p, t uintptr
+	n    int
 	idx  int32
-	used bool
+	kind memoKind
 }
+
+// memoBatch is the number of new entries queued before they are stored.
+const memoBatch = 32
 
 // maxPooledMemoSlots is the largest table kept for the next encode.
 const maxPooledMemoSlots = 1 << 20
 
 // memoHash mixes the key's words; the table takes the high bits of the
 // result (Fibonacci hashing), since aligned pointers have zero low bits.
-func memoHash(k memoKey) uint64 {
-	h := uint64(uintptr(k.p)) ^ uint64(k.n)*0xC2B2AE3D27D4EB4F ^ uint64(uintptr(k.t))*0x165667B19E3779F9 ^ uint64(k.kind)<<56
+func memoHash(p uintptr, n int, t uintptr, kind memoKind) uint64 {
+	h := uint64(p) ^ uint64(n)*0xC2B2AE3D27D4EB4F ^ uint64(t)*0x165667B19E3779F9 ^ uint64(kind)<<56
 	h ^= h >> 32
 	return h * 0x9E3779B97F4A7C15
+}
+
+func (s *memoSlot) is(k *memoKey) bool {
+	return s.p == uintptr(k.p) && s.n == k.n && s.t == uintptr(k.t) && s.kind == k.kind
+}
+
+// memoFilter is a blocked Bloom filter of key hashes: two bits of one
+// 64-bit word per key, taken from bits of the hash that the tables do not
+// use to choose a slot (the high ones) when they are small.
+type memoFilter struct {
+	words []uint64 // a power of two in length
+	shift uint     // 64 - log2(len(words))
+}
+
+// filterBitsPerSlot is the filter's size relative to its table: 4 bits per
+// slot, so 6.4 to 12.8 bits per key at the tables' load factors, for about
+// 2-7% false positives.
+const filterBitsPerSlot = 4
+
+func filterMask(h uint64) uint64 { return 1<<(h>>20&63) | 1<<(h>>26&63) }
+
+// add records h and reports whether it may have been recorded before.
+func (f *memoFilter) add(h uint64) bool {
+	w := &f.words[h>>f.shift]
+	m := filterMask(h)
+	old := *w
+	*w = old | m
+	return old&m == m
+}
+
+// has reports whether h may have been recorded.
+func (f *memoFilter) has(h uint64) bool {
+	m := filterMask(h)
+	return f.words[h>>f.shift]&m == m
+}
+
+// sized makes the filter empty, sized for a table of the given number of
+// slots.
+func (f *memoFilter) sized(slots int) {
+	nw := slots * filterBitsPerSlot / 64
+	if len(f.words) != nw {
+		f.words = make([]uint64, nw)
+		f.shift = uint(64 - bits.TrailingZeros(uint(nw)))
+	} else {
+		clear(f.words)
+	}
 }
 
 // get returns the index memoized under k.
@@ -43,49 +113,105 @@ func (t *memoTable) get(k memoKey) (int, bool) {
 	if t.n == 0 {
 		return 0, false
 	}
-	s := t.probe(k)
-	return int(s.idx), s.used
+	h := memoHash(uintptr(k.p), k.n, uintptr(k.t), k.kind)
+	if !t.filter.has(h) {
+		return 0, false
+	}
+	if s := t.find(&k, h); s.kind != 0 {
+		return int(s.idx), true
+	}
+	return 0, false
 }
 
-// probe returns the slot holding k, or the empty slot where k belongs.
-// The table must have an empty slot.
-func (t *memoTable) probe(k memoKey) *memoSlot {
+// find returns the pending entry or slot holding k, or the empty slot
+// where k belongs. The table must have an empty slot.
+func (t *memoTable) find(k *memoKey, h uint64) *memoSlot {
+	for i := range t.pend[:t.npend] {
+		if s := &t.pend[i]; s.is(k) {
+			return s
+		}
+	}
 	mask := uint64(len(t.slots) - 1)
-	for i := memoHash(k) >> t.shift; ; i = (i + 1) & mask {
-		if s := &t.slots[i]; !s.used || s.key == k {
+	for i := h >> t.shift; ; i = (i + 1) & mask {
+		if s := &t.slots[i]; s.kind == 0 || s.is(k) {
 			return s
 		}
 	}
 }
 
 // getOrPut returns the index memoized under k, or memoizes k at idx and
-// reports false: one probe where get then put would take two.
+// reports false: one lookup where get then put would take two.
 func (t *memoTable) getOrPut(k memoKey, idx int) (int, bool) {
-	if (t.n+1)*2 > len(t.slots) {
-		t.grow()
-	}
-	s := t.probe(k)
-	if s.used {
-		return int(s.idx), true
-	}
-	*s = memoSlot{key: k, idx: int32(idx), used: true}
-	t.n++
-	return idx, false
+	return t.set(k, idx, false)
 }
 
 // put memoizes k at idx (replacing an earlier entry for k).
 func (t *memoTable) put(k memoKey, idx int) {
+	t.set(k, idx, true)
+}
+
+// set memoizes k at idx, unless k is memoized already and replace is
+// false; it returns the index k had, if any, and whether it had one.
+func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 	if (t.n+1)*2 > len(t.slots) {
 		t.grow()
 	}
-	s := t.probe(k)
-	if !s.used {
-		t.n++
+	h := memoHash(uintptr(k.p), k.n, uintptr(k.t), k.kind)
+	entry := memoSlot{p: uintptr(k.p), t: uintptr(k.t), n: k.n, idx: int32(idx), kind: k.kind}
+	if !t.filter.add(h) {
+		t.pend[t.npend] = entry
+		t.npend++
+		t.added(k.p)
+		if t.npend == memoBatch {
+			t.flush()
+		}
+		return idx, false
 	}
-	*s = memoSlot{key: k, idx: int32(idx), used: true}
+	s := t.find(&k, h)
+	if s.kind != 0 {
+		old := int(s.idx)
+		if replace {
+			s.idx = int32(idx)
+		}
+		return old, true
+	}
+	*s = entry
+	t.added(k.p)
+	return idx, false
+}
+
+// added counts a new entry and keeps its object alive.
+func (t *memoTable) added(p unsafe.Pointer) {
+	t.n++
+	if p != nil {
+		t.keep = append(t.keep, p)
+	}
+}
+
+// flush stores the pending entries, none of which is in the table.
+func (t *memoTable) flush() {
+	pend := t.pend[:t.npend]
+	var home [memoBatch]uint64
+	sink := t.sink
+	for i := range pend {
+		s := &pend[i]
+		home[i] = memoHash(s.p, s.n, s.t, s.kind) >> t.shift
+		sink += t.slots[home[i]].p
+	}
+	t.sink = sink
+	mask := uint64(len(t.slots) - 1)
+	for i := range pend {
+		j := home[i]
+		for t.slots[j].kind != 0 {
+			j = (j + 1) & mask
+		}
+		t.slots[j] = pend[i]
+	}
+	t.npend = 0
 }
 
 func (t *memoTable) grow() {
+	t.flush()
 	old := t.slots
 	size := 64
 	if len(old) > 0 {
@@ -93,40 +219,63 @@ func (t *memoTable) grow() {
 	}
 	t.slots = make([]memoSlot, size)
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
-	t.n = 0
+	t.filter.sized(size)
+	mask := uint64(size - 1)
 	for i := range old {
-		if old[i].used {
-			t.put(old[i].key, int(old[i].idx))
+		s := &old[i]
+		if s.kind == 0 {
+			continue
 		}
+		h := memoHash(s.p, s.n, s.t, s.kind)
+		t.filter.add(h)
+		j := h >> t.shift
+		for t.slots[j].kind != 0 {
+			j = (j + 1) & mask
+		}
+		t.slots[j] = *s
 	}
 }
 
-// reset empties the tables, keeping their memory unless they are large.
-// Clearing also drops the pointers that kept the last encode's values
-// alive.
+// reset empties the tables, keeping their memory unless they are large,
+// and drops the pointers that kept the last encode's values alive.
 func (t *memoTable) reset() {
 	if len(t.slots) > maxPooledMemoSlots {
-		t.slots = nil
+		t.slots, t.filter = nil, memoFilter{}
 	} else if t.n > 0 {
 		clear(t.slots)
+		clear(t.filter.words)
 	}
-	t.n = 0
+	t.n, t.npend = 0, 0
+	t.keep = clearKeep(t.keep)
 	t.strs.reset()
 }
 
-// strTable memoizes Go strings by identity: the address and length of
-// their bytes (strings of 4 GiB or more go to the general table). The
-// pointer keeps the bytes alive while the memo refers to them, so that an
-// address cannot be reused by another string during an encode.
-type strTable struct {
-	slots []strSlot // a power of two in length, or nil
-	shift uint      // 64 - log2(len(slots))
-	n     int       // entries in use
+// clearKeep empties a list of kept pointers for reuse.
+func clearKeep(keep []unsafe.Pointer) []unsafe.Pointer {
+	if cap(keep) > maxPooledMemoSlots {
+		return nil
+	}
+	clear(keep)
+	return keep[:0]
 }
 
-// strSlot is one entry; p is nil in an empty slot.
+// strTable memoizes Go strings by identity: the address and length of
+// their bytes (strings of 4 GiB or more go to the general table). It works
+// as memoTable does.
+type strTable struct {
+	slots  []strSlot // a power of two in length, or nil
+	shift  uint      // 64 - log2(len(slots))
+	n      int       // entries, in slots or pending
+	filter memoFilter
+	pend   [memoBatch]strSlot
+	npend  int
+	keep   []unsafe.Pointer
+	sink   uint32
+}
+
+// strSlot is one entry; p is 0 in an empty slot.
 type strSlot struct {
-	p   unsafe.Pointer
+	p   uintptr
 	n   uint32
 	idx uint32
 }
@@ -134,29 +283,73 @@ type strSlot struct {
 // maxStrLoad is the load factor of the string table, in eighths.
 const maxStrLoad = 5
 
+func strHash(p uintptr, n uint32) uint64 {
+	h := uint64(p) ^ uint64(n)<<40
+	h ^= h >> 29
+	return h * 0x9E3779B97F4A7C15
+}
+
 // getOrPut returns the index memoized for the string at p with length n
 // (0 < n < 2**32), or memoizes it at idx and reports false.
 func (t *strTable) getOrPut(p unsafe.Pointer, n int, idx int) (int, bool) {
 	if (t.n+1)*8 > len(t.slots)*maxStrLoad {
 		t.grow()
 	}
+	key := strSlot{p: uintptr(p), n: uint32(n), idx: uint32(idx)}
+	h := strHash(key.p, key.n)
+	if !t.filter.add(h) {
+		t.pend[t.npend] = key
+		t.npend++
+		t.n++
+		t.keep = append(t.keep, p)
+		if t.npend == memoBatch {
+			t.flush()
+		}
+		return idx, false
+	}
+	for i := range t.pend[:t.npend] {
+		if s := &t.pend[i]; s.p == key.p && s.n == key.n {
+			return int(s.idx), true
+		}
+	}
 	mask := uint64(len(t.slots) - 1)
-	h := uint64(uintptr(p)) ^ uint64(n)<<40
-	h ^= h >> 29
-	for i := (h * 0x9E3779B97F4A7C15) >> t.shift; ; i = (i + 1) & mask {
+	for i := h >> t.shift; ; i = (i + 1) & mask {
 		s := &t.slots[i]
-		if s.p == nil {
-			*s = strSlot{p: p, n: uint32(n), idx: uint32(idx)}
+		if s.p == 0 {
+			*s = key
 			t.n++
+			t.keep = append(t.keep, p)
 			return idx, false
 		}
-		if s.p == p && s.n == uint32(n) {
+		if s.p == key.p && s.n == key.n {
 			return int(s.idx), true
 		}
 	}
 }
 
+// flush stores the pending entries, none of which is in the table.
+func (t *strTable) flush() {
+	pend := t.pend[:t.npend]
+	var home [memoBatch]uint64
+	sink := t.sink
+	for i := range pend {
+		home[i] = strHash(pend[i].p, pend[i].n) >> t.shift
+		sink += t.slots[home[i]].n
+	}
+	t.sink = sink
+	mask := uint64(len(t.slots) - 1)
+	for i := range pend {
+		j := home[i]
+		for t.slots[j].p != 0 {
+			j = (j + 1) & mask
+		}
+		t.slots[j] = pend[i]
+	}
+	t.npend = 0
+}
+
 func (t *strTable) grow() {
+	t.flush()
 	old := t.slots
 	size := 256
 	if len(old) > 0 {
@@ -164,20 +357,30 @@ func (t *strTable) grow() {
 	}
 	t.slots = make([]strSlot, size)
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
-	t.n = 0
+	t.filter.sized(size)
+	mask := uint64(size - 1)
 	for _, s := range old {
-		if s.p != nil {
-			t.getOrPut(s.p, int(s.n), int(s.idx))
+		if s.p == 0 {
+			continue
 		}
+		h := strHash(s.p, s.n)
+		t.filter.add(h)
+		j := h >> t.shift
+		for t.slots[j].p != 0 {
+			j = (j + 1) & mask
+		}
+		t.slots[j] = s
 	}
 }
 
 // reset empties the table as memoTable.reset does.
 func (t *strTable) reset() {
 	if len(t.slots) > maxPooledMemoSlots {
-		t.slots = nil
+		t.slots, t.filter = nil, memoFilter{}
 	} else if t.n > 0 {
 		clear(t.slots)
+		clear(t.filter.words)
 	}
-	t.n = 0
+	t.n, t.npend = 0, 0
+	t.keep = clearKeep(t.keep)
 }

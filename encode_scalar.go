@@ -281,7 +281,7 @@ func (e *encodeState) writeString(s string) error {
 // The text must be UTF-8, where lone surrogates may appear in their 3-byte
 // form (ED A0 80 to ED BF BF), as CPython's surrogatepass writes them.
 func (e *encodeState) writeStrBody(s string) error {
-	if !utf8.ValidString(s) && !validSurrogateUTF8(s) {
+	if !validText(s) {
 		return &UnsupportedTypeError{GoType: stringType, Msg: "string is not valid UTF-8: " + quote(s)}
 	}
 	if e.proto == 0 {

@@ -42,8 +42,7 @@ import (
 func Marshal(v any, opts ...Option) ([]byte, error) {
 	e := newEncodeState(nil, nil)
 	defer e.release()
-	var err error
-	if e.ownCfg, err = newConfig(opts); err != nil {
+	if err := e.ownCfg.set(opts); err != nil {
 		return nil, err
 	}
 	e.setConfig(&e.ownCfg) // held by the pooled state: no allocation
@@ -152,6 +151,8 @@ type encodeState struct {
 	frameStart int // offset of the reserved frame header, or -1
 
 	depth int
+
+	orderKeys, orderTmp []radixKey // scratch of sortStrEntries, when free
 
 	w    io.Writer // nil for Marshal
 	werr error     // the first error writing to w

@@ -90,28 +90,45 @@ func defaultConfig() config {
 
 // newConfig applies opts over the defaults.
 func newConfig(opts []Option) (config, error) {
-	c := defaultConfig()
+	var c config
+	err := c.set(opts)
+	return c, err
+}
+
+// set makes c the default configuration with opts applied. It lets a
+// caller whose config is already on the heap (Marshal's pooled state) keep
+// it there: options take it by pointer through an interface, so a config
+// in a local variable escapes.
+func (c *config) set(opts []Option) error {
+	*c = defaultConfig()
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
-		if err := o.apply(&c); err != nil {
-			return c, err
+		if err := o.apply(c); err != nil {
+			return err
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // Protocol sets the pickle protocol to write, 0 to HighestProtocol
 // (encoding). Decoding reads every protocol and ignores this option.
 func Protocol(n int) Option {
-	return optionFunc(func(c *config) error {
-		if n < 0 || n > HighestProtocol {
-			return &OptionError{Option: "Protocol", Value: strconv.Itoa(n), Msg: "want 0 to " + strconv.Itoa(HighestProtocol)}
-		}
-		c.protocol = n
-		return nil
-	})
+	// An integer type rather than a closure: Go boxes small integers
+	// without allocating, and Marshal(v, Protocol(p)) is a common call.
+	return protocolOption(n)
+}
+
+type protocolOption int
+
+func (o protocolOption) apply(c *config) error {
+	n := int(o)
+	if n < 0 || n > HighestProtocol {
+		return &OptionError{Option: "Protocol", Value: strconv.Itoa(n), Msg: "want 0 to " + strconv.Itoa(HighestProtocol)}
+	}
+	c.protocol = n
+	return nil
 }
 
 // MaxDepth limits how deeply containers and objects may nest (decoding and

@@ -1,0 +1,78 @@
+package pickle
+
+import (
+	"encoding/binary"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// This file holds the encoder's UTF-8 check of str text. utf8.ValidString
+// branches on the class of every non-ASCII byte, and short strings with a
+// few non-ASCII characters among ASCII ones (the usual text of a record)
+// make those branches unpredictable; here each byte is one table load and
+// one shift, with no branch (a shift-based DFA: the table row of a byte
+// holds, for each state, the next state's offset in the row).
+
+// States of the DFA, as bit offsets in a table row. The error state is 0,
+// so that its row entry is 0 in every row and it never leaves it.
+const (
+	dfaError  = 0
+	dfaAccept = 6 * (iota)
+	dfaCont1  // one continuation byte to go
+	dfaCont2  // two
+	dfaCont3  // three
+	dfaE0     // after E0: A0-BF (no overlong form)
+	dfaF0     // after F0: 90-BF (no overlong form)
+	dfaF4     // after F4: 80-8F (nothing above U+10FFFF)
+)
+
+// utf8DFA is the transition table. The 3-byte forms of surrogates (ED A0
+// 80 to ED BF BF) are accepted: CPython's surrogatepass writes them, and
+// they are how a Go string holds a lone surrogate of a Python str.
+var utf8DFA = func() (t [256]uint64) {
+	set := func(lo, hi int, from, to uint64) {
+		for b := lo; b <= hi; b++ {
+			t[b] |= to << from
+		}
+	}
+	set(0x00, 0x7f, dfaAccept, dfaAccept)
+	for _, r := range [][2]int{{0x80, 0x8f}, {0x90, 0x9f}, {0xa0, 0xbf}} {
+		set(r[0], r[1], dfaCont1, dfaAccept)
+		set(r[0], r[1], dfaCont2, dfaCont1)
+		set(r[0], r[1], dfaCont3, dfaCont2)
+	}
+	set(0xa0, 0xbf, dfaE0, dfaCont1)
+	set(0x90, 0xbf, dfaF0, dfaCont2)
+	set(0x80, 0x8f, dfaF4, dfaCont2)
+	set(0xc2, 0xdf, dfaAccept, dfaCont1)
+	set(0xe0, 0xe0, dfaAccept, dfaE0)
+	set(0xe1, 0xef, dfaAccept, dfaCont2)
+	set(0xf0, 0xf0, dfaAccept, dfaF0)
+	set(0xf1, 0xf3, dfaAccept, dfaCont3)
+	set(0xf4, 0xf4, dfaAccept, dfaF4)
+	return t
+}()
+
+// validText reports whether s is UTF-8 where lone surrogates may appear in
+// their 3-byte form: utf8.ValidString(s) || validSurrogateUTF8(s).
+func validText(s string) bool {
+	i := 0
+	if len(s) > 16 {
+		// Skip the ASCII words ahead: cheap, and the usual text of a long
+		// str.
+		for ; i+8 <= len(s); i += 8 {
+			if binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))&0x8080808080808080 != 0 {
+				break
+			}
+		}
+		if len(s)-i > 64 {
+			// Long text: the standard check is as fast.
+			return utf8.ValidString(s[i:]) || validSurrogateUTF8(s[i:])
+		}
+	}
+	state := uint64(dfaAccept)
+	for ; i < len(s); i++ {
+		state = utf8DFA[s[i]] >> (state & 63)
+	}
+	return state&63 == dfaAccept
+}
