@@ -76,28 +76,32 @@ func newFastSliceEncoder(t reflect.Type, fast fastList, generic encoderFunc) enc
 		if e.proto == 0 || e.cfg.persistentID != nil {
 			return generic(e, v)
 		}
-		e.boundary()
-		n := v.Len()
-		if n == 0 {
-			e.writeListHead(memoKey{}, false)
-			return nil
-		}
-		p := v.UnsafePointer()
-		k := sliceKey(p, n, t)
-		if e.getMemo(k) {
-			return nil
-		}
-		e.writeListHead(k, true)
-		if err := e.enter(); err != nil {
-			return err
-		}
-		if fast.size != nil && n >= minSizedList {
-			e.reserve(listSize(n, fast.size(p, n)))
-		}
-		err := e.appendBatches(n, func(start, end int) error { return fast.items(e, p, start, end) })
-		e.leave()
+		return e.writeFastSlice(t, fast, v.UnsafePointer(), v.Len())
+	}
+}
+
+// writeFastSlice writes the slice of type t with n items at p by its fast
+// path (protocol 1 or more, no PersistentID hook), frame check included.
+func (e *encodeState) writeFastSlice(t reflect.Type, fast fastList, p unsafe.Pointer, n int) error {
+	e.boundary()
+	if n == 0 {
+		e.writeListHead(memoKey{}, false)
+		return nil
+	}
+	k := sliceKey(p, n, t)
+	if e.getMemo(k) {
+		return nil
+	}
+	e.writeListHead(k, true)
+	if err := e.enter(); err != nil {
 		return err
 	}
+	if fast.size != nil && n >= minSizedList {
+		e.reserve(listSize(n, fast.size(p, n)))
+	}
+	err := e.appendBatches(n, func(start, end int) error { return fast.items(e, p, start, end) })
+	e.leave()
+	return err
 }
 
 // listSize is the size of n list items of itemBytes bytes in all, with

@@ -50,6 +50,34 @@ func newStringMapEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 	}
 }
 
+// writeStrStrMap writes the map[string]string m (its pointer, as read from
+// memory) of type t as newStringMapEncoder does, without a reflect.Value.
+// tid is typeID(t).
+func (e *encodeState) writeStrStrMap(tid, m unsafe.Pointer) error {
+	e.boundary()
+	if m == nil {
+		e.writeDictHead(memoKey{}, false)
+		return nil
+	}
+	k := memoKey{p: m, t: tid, kind: memoMap}
+	if e.getMemo(k) {
+		return nil
+	}
+	e.writeDictHead(k, true)
+	if err := e.enter(); err != nil {
+		return err
+	}
+	err := strStrEntries(e, m)
+	e.leave()
+	return err
+}
+
+// strStrEntries writes the entries of a map[string]string.
+var strStrEntries = nativeStringMapAt(func(e *encodeState, x string) error {
+	e.boundary()
+	return e.writeString(x)
+})
+
 // stringMapWriter returns the function that writes the entries of a map
 // of type t (key type string) as dict items.
 func stringMapWriter(t reflect.Type) func(e *encodeState, v reflect.Value) error {
@@ -92,8 +120,16 @@ func stringMapWriter(t reflect.Type) func(e *encodeState, v reflect.Value) error
 // nativeStringMap returns a writer of the entries of a map[string]V (or a
 // defined type of it), read by a native range loop.
 func nativeStringMap[V any](writeVal func(e *encodeState, x V) error) func(e *encodeState, v reflect.Value) error {
+	at := nativeStringMapAt(writeVal)
 	return func(e *encodeState, v reflect.Value) error {
-		p := v.UnsafePointer()
+		return at(e, v.UnsafePointer())
+	}
+}
+
+// nativeStringMapAt returns a writer of the entries of the map[string]V
+// whose pointer is p.
+func nativeStringMapAt[V any](writeVal func(e *encodeState, x V) error) func(e *encodeState, p unsafe.Pointer) error {
+	return func(e *encodeState, p unsafe.Pointer) error {
 		m := *(*map[string]V)(unsafe.Pointer(&p))
 		var small [16]strEntry[V]
 		entries := small[:0]

@@ -277,6 +277,25 @@ func (e *encodeState) writeString(s string) error {
 	return nil
 }
 
+// writeStringIdx is writeString, returning the memo index of the str.
+func (e *encodeState) writeStringIdx(s string) (int, error) {
+	var idx int
+	var found bool
+	if k := strKey(s); k.kind == memoStr && uint64(k.n) < 1<<32 {
+		idx, found = e.memo.strs.getOrPut(k.p, k.n, e.nmemo)
+	} else {
+		idx, found = e.memo.getOrPut(k, e.nmemo)
+	}
+	if found {
+		e.get(idx)
+		return idx, nil
+	}
+	if err := e.writeStrBody(s); err != nil {
+		return 0, err
+	}
+	return e.memoize(), nil
+}
+
 // writeStrBody writes the opcode and text of a str (not its memo entry).
 // The text must be UTF-8, where lone surrogates may appear in their 3-byte
 // form (ED A0 80 to ED BF BF), as CPython's surrogatepass writes them.

@@ -122,8 +122,9 @@ var (
 // that class; otherwise as a dict.
 func withClassBinding(t reflect.Type, se *structEncoder) encoderFunc {
 	getsState := reflect.PointerTo(t).Implements(stateGetterType) || t.Implements(stateGetterType)
+	var classes classCache
 	return func(e *encodeState, v reflect.Value) error {
-		cb := e.cfg.reg().classOfType(t)
+		cb := classes.lookup(e.cfg.reg(), t)
 		if cb == nil {
 			return se.encode(e, v)
 		}
@@ -282,8 +283,9 @@ func isNamedScalar(t reflect.Type) bool {
 // call's registry binds it to an enum class, a value is written as the
 // member cls(value), memoized by value as Python's members are singletons.
 func withEnumBinding(t reflect.Type, plain encoderFunc) encoderFunc {
+	var classes classCache
 	return func(e *encodeState, v reflect.Value) error {
-		cb := e.cfg.reg().classOfType(t)
+		cb := classes.lookup(e.cfg.reg(), t)
 		if cb == nil {
 			return plain(e, v)
 		}

@@ -154,6 +154,9 @@ type encodeState struct {
 
 	orderKeys, orderTmp []radixKey // scratch of sortStrEntries, when free
 
+	names []nameSlot // memo indices of struct field names, by name id (encode_struct.go)
+	gen   uint32     // this pickle's generation in names
+
 	w    io.Writer // nil for Marshal
 	werr error     // the first error writing to w
 }
@@ -174,6 +177,11 @@ func newEncodeState(cfg *config, w io.Writer) *encodeState {
 	e.framing = false
 	e.frameStart = -1
 	e.depth = 0
+	e.gen++
+	if e.gen == 0 { // wrapped around: forget every generation
+		clear(e.names)
+		e.gen = 1
+	}
 	e.w = w
 	e.werr = nil
 	return e
@@ -190,6 +198,9 @@ func (e *encodeState) release() {
 		e.buf = nil
 	}
 	e.memo.reset()
+	if len(e.names) > maxPooledNames {
+		e.names = nil
+	}
 	e.globals, e.gstrings = clearSmall(e.globals), clearSmall(e.gstrings)
 	e.cfg, e.w, e.werr = nil, nil, nil
 	e.ownCfg = config{} // drop the references the options hold

@@ -521,6 +521,13 @@ type structEncoder struct {
 	names  map[string]bool   // the regular field names, which inline entries cannot override
 	plain  []string          // the field names, without NameTransform
 	taken  func(string) bool // isPlainName, made once (a method value allocates)
+
+	// The compiled fast path (encode_struct.go).
+	writers  []fieldWriter // as fields
+	fast     bool          // writeDictFast may be used
+	check    bool          // some field may be left out: choose them first
+	nameBase int           // the first of the fields' ids in encodeState.names
+	tid      unsafe.Pointer
 }
 
 func newStructEncoder(t reflect.Type) encoderFunc {
@@ -547,6 +554,7 @@ func compileStructEncoder(t reflect.Type, info *structInfo) *structEncoder {
 		fe := se.compileField(*info.inline)
 		se.inline = &fe
 	}
+	se.compileWriters()
 	return se
 }
 
@@ -642,6 +650,16 @@ func (se *structEncoder) encode(e *encodeState, v reflect.Value) error {
 // state of an instance with an empty __dict__ is None in CPython), and it
 // reports whether it wrote the dict.
 func (se *structEncoder) writeDict(e *encodeState, v reflect.Value, k memoKey, hasKey, always bool) (bool, error) {
+	if se.fast && e.cfg.persistentID == nil && !genericStructs {
+		if p, ok := structPointer(v); ok {
+			return se.writeDictFast(e, v, p, k, hasKey, always)
+		}
+	}
+	return se.writeDictGeneric(e, v, k, hasKey, always)
+}
+
+// writeDictGeneric is writeDict through a reflect.Value per field.
+func (se *structEncoder) writeDictGeneric(e *encodeState, v reflect.Value, k memoKey, hasKey, always bool) (bool, error) {
 	// Choose the fields first: the batching needs the count up front.
 	var small [16]reflect.Value
 	var smallIdx [16]int

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // A Registry binds Go types to Python classes, and Python callables to Go
@@ -18,6 +19,7 @@ type Registry struct {
 	byClass map[Global]*classBinding
 	byType  map[reflect.Type]*classBinding
 	funcs   map[Global]*funcBinding
+	gen     atomic.Uint64 // counts the changes to byType, for classCache
 }
 
 // classForm says how instances of a bound class are pickled.
@@ -146,6 +148,7 @@ func (r *Registry) register(module, name string, v any, form classForm) error {
 	b := &classBinding{class: g, typ: bt, ptr: ptr, form: form}
 	r.byClass[g] = b
 	r.byType[bt] = b
+	r.gen.Add(1)
 	return nil
 }
 
@@ -211,6 +214,31 @@ func (r *Registry) classOfType(t reflect.Type) *classBinding {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.byType[baseType(t)]
+}
+
+// classCache remembers the binding of one Go type in one registry, as of
+// one generation of the registry, so that the encoder need not take the
+// registry's lock for every value: a later registration changes the
+// generation, and the next lookup asks the registry again.
+type classCache struct {
+	p atomic.Pointer[classCacheEntry]
+}
+
+type classCacheEntry struct {
+	reg *Registry
+	gen uint64
+	cb  *classBinding
+}
+
+// lookup returns r.classOfType(t), through the cache.
+func (c *classCache) lookup(r *Registry, t reflect.Type) *classBinding {
+	if en := c.p.Load(); en != nil && en.reg == r && en.gen == r.gen.Load() {
+		return en.cb
+	}
+	gen := r.gen.Load() // before the lookup: a registration after it is seen next time
+	cb := r.classOfType(t)
+	c.p.Store(&classCacheEntry{reg: r, gen: gen, cb: cb})
+	return cb
 }
 
 func baseType(t reflect.Type) reflect.Type {

@@ -1,0 +1,312 @@
+package pickle
+
+import (
+	"reflect"
+	"sync/atomic"
+	"unsafe"
+)
+
+// This file holds the encoder's fast path for structs: each field is read
+// from the struct's memory at its offset, with the common field types
+// (int64, int, bool, float64, string, []string, []int64,
+// map[string]string) written inline and the others through the encoder of
+// their type, with a reflect.Value made only for them. The field names,
+// the same strings for every value of the type, are looked up in the memo
+// once per pickle and then written from a cache of their memo indices. The
+// bytes are those of the generic path (writeDictGeneric), which is used
+// with a PersistentID hook (which must see every value), for a struct with
+// an inline field and for a value whose memory cannot be reached.
+
+// genericStructs makes writeDict always take the generic path (for tests
+// comparing the two).
+var genericStructs bool
+
+// fieldKind is how a field is written by the fast path.
+type fieldKind uint8
+
+const (
+	fieldOther   fieldKind = iota // through fieldValue and the field's encoder
+	fieldInt64                    // int64
+	fieldInt                      // int
+	fieldBool                     // bool
+	fieldFloat64                  // float64
+	fieldString                   // string
+	fieldStrings                  // []string
+	fieldInt64s                   // []int64
+	fieldStrMap                   // map[string]string
+)
+
+// fieldWriter is one field of the fast path.
+type fieldWriter struct {
+	off  uintptr // offset in the struct, unless kind is fieldOther
+	kind fieldKind
+	typ  reflect.Type
+	tid  unsafe.Pointer // typeID(typ)
+}
+
+// maxFastFields is the most fields the fast path handles (its bitset of
+// left-out fields).
+const maxFastFields = 256
+
+// structNameIDs hands out the ids of the field names in encodeState.names.
+var structNameIDs atomic.Int64
+
+// compileWriters compiles the fast path of se, if it has one.
+func (se *structEncoder) compileWriters() {
+	if se.inline != nil || len(se.fields) > maxFastFields {
+		return
+	}
+	se.writers = make([]fieldWriter, len(se.fields))
+	for i, f := range se.info.fields {
+		w := &se.writers[i]
+		off, direct := encFieldOffset(se.t, f.index)
+		if f.omitEmpty || f.omitZero || !direct {
+			se.check = true
+		}
+		w.typ, w.tid = f.typ, typeID(f.typ)
+		if !direct || f.hint != hintNone {
+			continue
+		}
+		w.off = off
+		switch f.typ {
+		case reflect.TypeFor[int64]():
+			w.kind = fieldInt64
+		case reflect.TypeFor[int]():
+			w.kind = fieldInt
+		case reflect.TypeFor[bool]():
+			w.kind = fieldBool
+		case reflect.TypeFor[float64]():
+			w.kind = fieldFloat64
+		case reflect.TypeFor[string]():
+			w.kind = fieldString
+		case reflect.TypeFor[[]string]():
+			w.kind = fieldStrings
+		case reflect.TypeFor[[]int64]():
+			w.kind = fieldInt64s
+		case reflect.TypeFor[map[string]string]():
+			w.kind = fieldStrMap
+		}
+	}
+	n := len(se.fields)
+	se.nameBase = int(structNameIDs.Add(int64(n))) - n
+	se.fast = true
+}
+
+// encFieldOffset returns the offset of the field at index in t, or false when
+// the path goes through an embedded pointer.
+func encFieldOffset(t reflect.Type, index []int) (uintptr, bool) {
+	var off uintptr
+	for i, x := range index {
+		if i > 0 && t.Kind() == reflect.Pointer {
+			return 0, false
+		}
+		sf := t.Field(x)
+		off += sf.Offset
+		t = sf.Type
+	}
+	return off, true
+}
+
+// structPointer returns the address of the struct v's memory, to read it
+// (and never write it). A value that is not addressable is reached through
+// the interface holding it, which for a struct that is not pointer-shaped
+// is its memory, not a copy.
+func structPointer(v reflect.Value) (unsafe.Pointer, bool) {
+	if v.CanAddr() {
+		return v.Addr().UnsafePointer(), true
+	}
+	if v.CanInterface() && v.Type().Size() != unsafe.Sizeof(uintptr(0)) {
+		x := v.Interface()
+		return (*[2]unsafe.Pointer)(unsafe.Pointer(&x))[1], true
+	}
+	return nil, false
+}
+
+// nameSlot is the memo index of one field name in one pickle (gen).
+type nameSlot struct {
+	gen uint32
+	idx int32
+}
+
+// maxPooledNames is the largest name cache kept for the next encode.
+const maxPooledNames = 1 << 16
+
+// writeDictFast is writeDict for a struct at p (v's memory).
+func (se *structEncoder) writeDictFast(e *encodeState, v reflect.Value, p unsafe.Pointer, k memoKey, hasKey, always bool) (bool, error) {
+	n := len(se.fields)
+	var left [maxFastFields / 64]uint64 // fields left out
+	if se.check {
+		for i := range se.writers {
+			if se.leaveOut(v, p, i) {
+				left[i/64] |= 1 << (i % 64)
+				n--
+			}
+		}
+	}
+	if !always && n == 0 {
+		return false, nil
+	}
+	var names []string // nil: the plain names, through the cache
+	if e.cfg.nameTransform != nil {
+		names, _ = se.fieldNames(e.cfg)
+	}
+	e.writeDictHead(k, hasKey)
+	if err := e.enter(); err != nil {
+		return false, err
+	}
+	var err error
+	switch {
+	case n == 0:
+	case e.proto == 0 || n >= batchSize:
+		next := 0
+		err = e.batchSetitems(n, func(int) error {
+			for left[next/64]&(1<<(next%64)) != 0 {
+				next++
+			}
+			i := next
+			next++
+			return se.writeField(e, v, p, i, names)
+		})
+	case n == 1:
+		for i := range se.writers {
+			if left[i/64]&(1<<(i%64)) == 0 {
+				err = se.writeField(e, v, p, i, names)
+				break
+			}
+		}
+		if err == nil {
+			e.op(opSetitem)
+		}
+	default:
+		e.op(opMark)
+		for i := range se.writers {
+			if left[i/64]&(1<<(i%64)) != 0 {
+				continue
+			}
+			if err = se.writeField(e, v, p, i, names); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			e.op(opSetitems)
+		}
+	}
+	e.leave()
+	return true, err
+}
+
+// leaveOut reports whether field i is left out: by omitempty or omitzero,
+// or for an embedded nil pointer in its way.
+func (se *structEncoder) leaveOut(v reflect.Value, p unsafe.Pointer, i int) bool {
+	f, w := &se.fields[i], &se.writers[i]
+	if !f.omitE && !f.omitZ && w.kind != fieldOther {
+		return false
+	}
+	q := unsafe.Add(p, w.off)
+	switch w.kind {
+	case fieldInt64:
+		return *(*int64)(q) == 0
+	case fieldInt:
+		return *(*int)(q) == 0
+	case fieldBool:
+		return !*(*bool)(q)
+	case fieldFloat64:
+		return *(*float64)(q) == 0 // -0.0 too, as reflect's IsZero says
+	case fieldString:
+		return len(*(*string)(q)) == 0
+	case fieldStrings, fieldInt64s:
+		h := (*struct {
+			data unsafe.Pointer
+			n    int
+		})(q)
+		if f.omitE && h.n == 0 {
+			return true
+		}
+		return f.omitZ && h.data == nil
+	case fieldStrMap:
+		m := *(*map[string]string)(q)
+		if f.omitE && len(m) == 0 {
+			return true
+		}
+		return f.omitZ && m == nil
+	}
+	fv, ok := fieldValue(v, f.index)
+	return !ok || f.omit(fv)
+}
+
+// writeField writes the name and value of field i.
+func (se *structEncoder) writeField(e *encodeState, v reflect.Value, p unsafe.Pointer, i int, names []string) error {
+	e.boundary()
+	if err := se.writeName(e, i, names); err != nil {
+		return withPath(err, "."+se.fields[i].goName)
+	}
+	if err := se.writeValue(e, v, p, i); err != nil {
+		return withPath(err, "."+se.fields[i].goName)
+	}
+	return nil
+}
+
+// writeName writes the name of field i: from names when it is not nil,
+// else the plain name, which is memoized by identity as writeString does
+// (the same string every time), its memo index kept for the rest of the
+// pickle.
+func (se *structEncoder) writeName(e *encodeState, i int, names []string) error {
+	if names != nil {
+		return e.writeString(names[i])
+	}
+	id := se.nameBase + i
+	if id < len(e.names) && e.names[id].gen == e.gen {
+		e.get(int(e.names[id].idx))
+		return nil
+	}
+	idx, err := e.writeStringIdx(se.plain[i])
+	if err != nil {
+		return err
+	}
+	if id >= len(e.names) {
+		e.names = append(e.names, make([]nameSlot, max(id+1-len(e.names), len(e.names), 64))...)
+	}
+	e.names[id] = nameSlot{gen: e.gen, idx: int32(idx)}
+	return nil
+}
+
+// writeValue writes the value of field i, as its encoder does.
+func (se *structEncoder) writeValue(e *encodeState, v reflect.Value, p unsafe.Pointer, i int) error {
+	w := &se.writers[i]
+	q := unsafe.Add(p, w.off)
+	switch w.kind {
+	case fieldInt64:
+		e.boundary()
+		e.writeInt(*(*int64)(q))
+		return nil
+	case fieldInt:
+		e.boundary()
+		e.writeInt(int64(*(*int)(q)))
+		return nil
+	case fieldBool:
+		e.boundary()
+		e.writeBool(*(*bool)(q))
+		return nil
+	case fieldFloat64:
+		e.boundary()
+		e.writeFloat(*(*float64)(q))
+		return nil
+	case fieldString:
+		e.boundary()
+		return e.writeString(*(*string)(q))
+	case fieldStrings:
+		if e.proto > 0 {
+			s := *(*[]string)(q)
+			return e.writeFastSlice(w.typ, fastList{stringItems, nil}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+		}
+	case fieldInt64s:
+		if e.proto > 0 {
+			s := *(*[]int64)(q)
+			return e.writeFastSlice(w.typ, fastList{intItems[int64], intsSize[int64]}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+		}
+	case fieldStrMap:
+		return e.writeStrStrMap(w.tid, *(*unsafe.Pointer)(q))
+	}
+	fv, _ := fieldValue(v, se.fields[i].index) // not left out: reachable
+	return se.fields[i].enc(e, fv)
+}
