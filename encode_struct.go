@@ -2,6 +2,7 @@ package pickle
 
 import (
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -65,6 +66,7 @@ func (se *structEncoder) compileWriters() {
 		}
 		w.typ, w.tid = f.typ, typeID(f.typ)
 		if !direct || f.hint != hintNone {
+			se.other = true
 			continue
 		}
 		w.off = off
@@ -85,8 +87,11 @@ func (se *structEncoder) compileWriters() {
 			w.kind = fieldInt64s
 		case reflect.TypeFor[map[string]string]():
 			w.kind = fieldStrMap
+		default:
+			se.other = true
 		}
 	}
+	se.tid = typeID(se.t)
 	n := len(se.fields)
 	se.nameBase = int(structNameIDs.Add(int64(n))) - n
 	se.fast = true
@@ -309,4 +314,82 @@ func (se *structEncoder) writeValue(e *encodeState, v reflect.Value, p unsafe.Po
 	}
 	fv, _ := fieldValue(v, se.fields[i].index) // not left out: reachable
 	return se.fields[i].enc(e, fv)
+}
+
+// structEncoders maps a struct type to its compiled encoder, for the types
+// whose encoder is the struct encoder (no hook of their own).
+var structEncoders sync.Map // reflect.Type -> *structEncoder
+
+// newStructSliceEncoder writes a slice of structs as the generic encoder
+// does, with the items that are written as dicts (no PersistentID hook, no
+// class bound) reached by their address rather than through a
+// reflect.Value and the encoders that wrap the struct encoder.
+func newStructSliceEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
+	et := t.Elem()
+	var (
+		se   *structEncoder
+		elem encoderFunc
+		once sync.Once
+	)
+	return func(e *encodeState, v reflect.Value) error {
+		once.Do(func() {
+			elem = typeEncoder(et) // built first: it stores se
+			if x, ok := structEncoders.Load(et); ok && x.(*structEncoder).fast {
+				se = x.(*structEncoder)
+			}
+		})
+		if se == nil || e.cfg.persistentID != nil || genericStructs {
+			return generic(e, v)
+		}
+		e.boundary()
+		n := v.Len()
+		if n == 0 {
+			e.writeListHead(memoKey{}, false)
+			return nil
+		}
+		base := v.UnsafePointer()
+		k := sliceKey(base, n, t)
+		if e.getMemo(k) {
+			return nil
+		}
+		e.writeListHead(k, true)
+		if err := e.enter(); err != nil {
+			return err
+		}
+		size := et.Size()
+		reg := e.cfg.reg()
+		err := e.batchAppends(n, func(i int) error {
+			var err error
+			if se.classes.lookup(reg, et) != nil {
+				err = elem(e, v.Index(i))
+			} else {
+				err = se.encodeAt(e, v, i, unsafe.Add(base, uintptr(i)*size), size)
+			}
+			if err != nil {
+				return withPath(err, indexSeg(i))
+			}
+			return nil
+		})
+		e.leave()
+		return err
+	}
+}
+
+// encodeAt is encode for item i of the slice v, at p, of the given size.
+func (se *structEncoder) encodeAt(e *encodeState, v reflect.Value, i int, p unsafe.Pointer, size uintptr) error {
+	e.boundary()
+	var k memoKey
+	hasKey := size != 0
+	if hasKey {
+		k = memoKey{p: p, t: se.tid, kind: memoPtr}
+		if e.getMemo(k) {
+			return nil
+		}
+	}
+	var ev reflect.Value
+	if se.other || e.proto == 0 { // at protocol 0 the lists go through reflect
+		ev = v.Index(i)
+	}
+	_, err := se.writeDictFast(e, ev, p, k, hasKey, true)
+	return err
 }

@@ -85,6 +85,13 @@ type fsSmall struct {
 	T string `pickle:",omitempty"`
 }
 
+type fsLists struct {
+	N  int64
+	L  []string          `pickle:",omitempty"`
+	IS []int64           //
+	M  map[string]string `pickle:"m,omitzero"`
+}
+
 type fsInline struct {
 	A    int64
 	Rest map[string]any `pickle:",inline"`
@@ -294,7 +301,8 @@ func TestFastStructsMatchGenericPath(t *testing.T) {
 			map[string]fsAll{"a": xs[0], "b": xs[len(xs)-1]},
 			fsInline{A: 1, Rest: map[string]any{"A": 2, "z": "y"}},
 			[]fsSmall{{}, {N: 1}, {T: "T"}, {N: 2, T: "N"}},
-			fsSmall{}, &fsOne{}, bigStruct(r, 1+r.Intn(2100))}
+			fsSmall{}, &fsOne{}, bigStruct(r, 1+r.Intn(2100)),
+			[]fsLists{{N: 1, L: xs[0].SS, IS: xs[0].IS, M: xs[0].M}, {L: []string{"a", "b"}, IS: []int64{1}}, {}}}
 		one := &fsOne{}
 		one.P = one
 		values = append(values, one)

@@ -122,9 +122,8 @@ var (
 // that class; otherwise as a dict.
 func withClassBinding(t reflect.Type, se *structEncoder) encoderFunc {
 	getsState := reflect.PointerTo(t).Implements(stateGetterType) || t.Implements(stateGetterType)
-	var classes classCache
 	return func(e *encodeState, v reflect.Value) error {
-		cb := classes.lookup(e.cfg.reg(), t)
+		cb := se.classes.lookup(e.cfg.reg(), t)
 		if cb == nil {
 			return se.encode(e, v)
 		}

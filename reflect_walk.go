@@ -259,6 +259,9 @@ func newSliceEncoder(t reflect.Type) encoderFunc {
 	if fast, ok := fastItems(t.Elem()); ok {
 		return newFastSliceEncoder(t, fast, newGenericSliceEncoder(t))
 	}
+	if t.Elem().Kind() == reflect.Struct {
+		return newStructSliceEncoder(t, newGenericSliceEncoder(t))
+	}
 	return newGenericSliceEncoder(t)
 }
 
@@ -526,8 +529,10 @@ type structEncoder struct {
 	writers  []fieldWriter // as fields
 	fast     bool          // writeDictFast may be used
 	check    bool          // some field may be left out: choose them first
+	other    bool          // some field is written through a reflect.Value
 	nameBase int           // the first of the fields' ids in encodeState.names
 	tid      unsafe.Pointer
+	classes  classCache // the type's binding in the registry last used
 }
 
 func newStructEncoder(t reflect.Type) encoderFunc {
@@ -538,7 +543,9 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 	if len(info.fields) == 0 && info.inline == nil && hasUnexportedFields(t) {
 		return unsupportedEncoder(t, "struct has no exported fields")
 	}
-	return withClassBinding(t, compileStructEncoder(t, info))
+	se := compileStructEncoder(t, info)
+	structEncoders.Store(t, se)
+	return withClassBinding(t, se)
 }
 
 // compileStructEncoder builds the field encoders of struct t.
