@@ -211,7 +211,7 @@ func fastMapValues(n int) (maps []any, dicts []*Dict) {
 }
 
 func TestFastStringMapsMatchGenericPath(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 17, 1000, 1001, 2500} {
+	for _, n := range []int{0, 1, 2, 3, 8, 9, 17, 300, 999, 1000, 1001, 2500} {
 		maps, dicts := fastMapValues(n)
 		for i, m := range maps {
 			for p := 0; p <= HighestProtocol; p++ {

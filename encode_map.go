@@ -140,6 +140,26 @@ func nativeStringMapAt[V any](writeVal func(e *encodeState, x V) error) func(e *
 			entries = append(entries, strEntry[V]{k, x})
 		}
 		order := sortStrEntries(e, entries)
+		if n := len(entries); n > 1 && n < batchSize && e.proto > 0 {
+			// One batch, as batchSetitems writes it, without a call per
+			// entry.
+			e.op(opMark)
+			for i := range entries {
+				en := &entries[order.at(i)]
+				e.boundary()
+				if err := e.writeString(en.k); err != nil {
+					e.releaseOrder(order)
+					return withPath(err, strKeySeg(en.k))
+				}
+				if err := writeVal(e, en.v); err != nil {
+					e.releaseOrder(order)
+					return withPath(err, strKeySeg(en.k))
+				}
+			}
+			e.op(opSetitems)
+			e.releaseOrder(order)
+			return nil
+		}
 		err := e.batchSetitems(len(entries), func(i int) error {
 			en := &entries[order.at(i)]
 			e.boundary()
@@ -160,12 +180,25 @@ func nativeStringMapAt[V any](writeVal func(e *encodeState, x V) error) func(e *
 // radix.
 const minRadixSort = 256
 
+// maxInsertionSort is the number of entries up to which sortStrEntries
+// sorts by insertion.
+const maxInsertionSort = 8
+
 // sortStrEntries returns the order of entries by key, bytewise. Few
 // entries are sorted in place (the order is then the identity); many are
 // sorted by a radix sort of the first 8 bytes of their keys, which reads
 // no key twice, then by a comparison sort of each run of keys with the same
 // first 8 bytes.
 func sortStrEntries[V any](e *encodeState, entries []strEntry[V]) entryOrder {
+	if len(entries) <= maxInsertionSort {
+		// The keys of a map are distinct: every sort gives this order.
+		for i := 1; i < len(entries); i++ {
+			for j := i; j > 0 && entries[j].k < entries[j-1].k; j-- {
+				entries[j], entries[j-1] = entries[j-1], entries[j]
+			}
+		}
+		return entryOrder{}
+	}
 	if len(entries) < minRadixSort {
 		if len(entries) > 1 {
 			slices.SortFunc(entries, func(a, b strEntry[V]) int { return strings.Compare(a.k, b.k) })

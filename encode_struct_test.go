@@ -378,3 +378,58 @@ func TestClassCacheSeesLaterRegistration(t *testing.T) {
 		t.Fatalf("another registry got %q, want %q", other, before)
 	}
 }
+
+// TestFastStructsConcurrent encodes from several goroutines at once, with
+// and without a registry, while another registry gains bindings (run with
+// -race).
+func TestFastStructsConcurrent(t *testing.T) {
+	xs := fsRecords(rand.New(rand.NewSource(2)), 50)
+	small := []fsSmall{{N: 1, T: "a"}, {}}
+	reg := NewRegistry()
+	if err := reg.RegisterClass("m", "Small", fsSmall{}); err != nil {
+		t.Fatal(err)
+	}
+	want, _, err, _ := marshalBoth(xs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReg, err := Marshal(small, WithRegistry(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			for range 20 {
+				got, err := Marshal(xs)
+				if err == nil && !bytes.Equal(got, want) {
+					err = fmt.Errorf("goroutine %d: bytes differ", g)
+				}
+				if err == nil {
+					got, err = Marshal(small, WithRegistry(reg))
+					if err == nil && !bytes.Equal(got, wantReg) {
+						err = fmt.Errorf("goroutine %d: registry bytes differ", g)
+					}
+				}
+				if err == nil {
+					type local struct{ A int64 }
+					r := NewRegistry()
+					_, err = Marshal(local{1}, WithRegistry(r))
+					if err == nil {
+						err = r.RegisterClass("m", "Local", local{})
+					}
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
