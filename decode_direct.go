@@ -288,6 +288,27 @@ func (d *direct) memoGet(op byte) (int32, bool) {
 // str reads a str value whose opcode op was just read: it returns the span
 // of its UTF-8 text in data and its memo index (-1 if none).
 func (d *direct) str(op byte) (off, n int, slot int32, ok bool) {
+	if op == opShortBinunicode && d.pos < d.limit {
+		// The common case inline: a short text, ASCII, then MEMOIZE.
+		n = int(d.data[d.pos])
+		if off = d.pos + 1; off+n <= d.limit && int64(n) <= d.cfg.maxStringLen && utf8Fast(d.data[off:off+n]) {
+			d.pos = off + n
+			if d.pos < d.limit && d.data[d.pos] == opMemoize && d.nmemo < d.cfg.maxMemo && int(d.nmemo) == len(d.memo) {
+				d.pos++
+				d.memo = append(d.memo, directMemo{off: int64(off), n: int32(n)})
+				d.nmemo++
+				slot = int32(d.nmemo - 1)
+				if next, ok := d.memoOps(int64(off), n); ok && next >= 0 {
+					slot = next
+				} else if !ok {
+					return 0, 0, 0, false
+				}
+				return off, n, slot, true
+			}
+			slot, ok = d.memoOps(int64(off), n)
+			return off, n, slot, ok
+		}
+	}
 	switch op {
 	case opShortBinunicode:
 		n, ok = d.length(1)

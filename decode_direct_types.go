@@ -455,21 +455,31 @@ func directFloat64s(d *direct, op byte, p ptr) bool {
 	maxLen := int(min(d.cfg.maxContainerLen, math.MaxInt))
 	out := make([]float64, 0, min(d.countAhead(&binFloatArgSizes), maxLen))
 	ok := d.items(false, &floatStarts, func(d *direct, op byte) bool {
-		for op == opBinfloat && d.pos+8 <= d.limit {
-			out = append(out, math.Float64frombits(binary.BigEndian.Uint64(d.data[d.pos:])))
-			d.pos += 8
-			if d.pos >= d.limit || d.data[d.pos] != opBinfloat || len(out) > maxLen {
-				return true
-			}
-			d.pos++ // the next item's opcode
-		}
-		f, ok := d.float(op)
-		out = append(out, f)
+		var ok bool
+		out, ok = d.floatRun(op, out, maxLen)
 		return ok
 	})
 	d.close()
 	*(*[]float64)(p) = out
 	return ok && len(out) <= maxLen
+}
+
+// floatRun appends the float whose opcode op was just read, and the
+// BINFLOAT items that follow it in the frame, to out.
+func (d *direct) floatRun(op byte, out []float64, maxLen int) ([]float64, bool) {
+	data, pos, limit := d.data, d.pos, d.limit
+	for op == opBinfloat && pos+8 <= limit {
+		out = append(out, math.Float64frombits(binary.BigEndian.Uint64(data[pos:])))
+		pos += 8
+		if pos >= limit || data[pos] != opBinfloat || len(out) > maxLen {
+			d.pos = pos
+			return out, true
+		}
+		pos++ // the next item's opcode
+	}
+	d.pos = pos
+	f, ok := d.float(op)
+	return append(out, f), ok
 }
 
 // directInt64s decodes a list into an []int64 with no call per item for
@@ -484,31 +494,43 @@ func directInt64s(d *direct, op byte, p ptr) bool {
 	maxLen := int(min(d.cfg.maxContainerLen, math.MaxInt))
 	out := make([]int64, 0, min(d.countAhead(&binIntArgSizes), maxLen))
 	ok := d.items(false, &intStarts, func(d *direct, op byte) bool {
-		for {
-			switch {
-			case op == opBinint1 && d.pos < d.limit:
-				out = append(out, int64(d.data[d.pos]))
-				d.pos++
-			case op == opBinint2 && d.pos+2 <= d.limit:
-				out = append(out, int64(binary.LittleEndian.Uint16(d.data[d.pos:])))
-				d.pos += 2
-			default:
-				x, ok := d.integer(op)
-				out = append(out, x)
-				return ok
-			}
-			if d.pos >= d.limit || len(out) > maxLen {
-				return true
-			}
-			if op = d.data[d.pos]; op != opBinint1 && op != opBinint2 {
-				return true
-			}
-			d.pos++
-		}
+		var ok bool
+		out, ok = d.intRun(op, out, maxLen)
+		return ok
 	})
 	d.close()
 	*(*[]int64)(p) = out
 	return ok && len(out) <= maxLen
+}
+
+// intRun appends the int whose opcode op was just read, and the BININT1
+// and BININT2 items that follow it in the frame, to out. (Locals, not
+// fields of d, keep the loop in registers.)
+func (d *direct) intRun(op byte, out []int64, maxLen int) ([]int64, bool) {
+	data, pos, limit := d.data, d.pos, d.limit
+	for {
+		switch {
+		case op == opBinint1 && pos < limit:
+			out = append(out, int64(data[pos]))
+			pos++
+		case op == opBinint2 && pos+2 <= limit:
+			out = append(out, int64(data[pos])|int64(data[pos+1])<<8)
+			pos += 2
+		default:
+			d.pos = pos
+			x, ok := d.integer(op)
+			return append(out, x), ok
+		}
+		if pos >= limit || len(out) > maxLen {
+			break
+		}
+		if op = data[pos]; op != opBinint1 && op != opBinint2 {
+			break
+		}
+		pos++
+	}
+	d.pos = pos
+	return out, true
 }
 
 // directStrings decodes a list into a []string.
