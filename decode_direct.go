@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The direct decoder: a single pass from the pickle's bytes into a typed Go
@@ -291,7 +292,7 @@ func (d *direct) str(op byte) (off, n int, slot int32, ok bool) {
 	if op == opShortBinunicode && d.pos < d.limit {
 		// The common case inline: a short text, ASCII, then MEMOIZE.
 		n = int(d.data[d.pos])
-		if off = d.pos + 1; off+n <= d.limit && int64(n) <= d.cfg.maxStringLen && utf8Fast(d.data[off:off+n]) {
+		if off = d.pos + 1; off+n <= d.limit && int64(n) <= d.cfg.maxStringLen && textValid(d.data[off:off+n]) {
 			d.pos = off + n
 			if d.pos < d.limit && d.data[d.pos] == opMemoize && d.nmemo < d.cfg.maxMemo && int(d.nmemo) == len(d.memo) {
 				d.pos++
@@ -331,25 +332,27 @@ func (d *direct) str(op byte) (off, n int, slot int32, ok bool) {
 	off = d.pos
 	text := d.data[off : off+n]
 	d.pos += n
-	if !utf8Fast(text) && !validWTF8(text) {
+	if !textValid(text) {
 		return 0, 0, 0, false
 	}
 	slot, ok = d.memoOps(int64(off), n)
 	return off, n, slot, ok
 }
 
-// utf8Fast checks text that is ASCII eight bytes at a time, and falls back
-// to utf8.Valid at the first byte outside ASCII.
-func utf8Fast(b []byte) bool {
+// textValid reports whether b is text CPython may write: UTF-8 in which
+// lone surrogates may appear in their 3-byte form (as validWTF8). ASCII is
+// checked eight bytes at a time; the rest goes to the encoder's
+// table-driven check (encode_utf8.go), which accepts exactly that.
+func textValid(b []byte) bool {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
 		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
-			return utf8.Valid(b[i:])
+			return validText(unsafe.String(&b[i], len(b)-i))
 		}
 	}
 	for ; i < len(b); i++ {
 		if b[i] >= utf8.RuneSelf {
-			return utf8.Valid(b[i:])
+			return validText(unsafe.String(&b[i], len(b)-i))
 		}
 	}
 	return true

@@ -259,7 +259,7 @@ func (m *anyMachine) payload(op byte) ([]byte, bool) {
 // text pushes a str.
 func (m *anyMachine) text(op byte) bool {
 	b, ok := m.payload(op)
-	if !ok || !utf8Fast(b) && !validWTF8(b) {
+	if !ok || !textValid(b) {
 		return false
 	}
 	m.push(m.box.string(m.box.text(b)), 0)

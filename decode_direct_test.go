@@ -458,12 +458,13 @@ func TestDirectAnyMatchesGeneral(t *testing.T) {
 	}
 }
 
-// TestUTF8FastMatchesValid checks the word-at-a-time ASCII scan against
-// utf8.Valid on text with and without multi-byte and invalid bytes at
-// every position.
-func TestUTF8FastMatchesValid(t *testing.T) {
+// TestTextValidMatchesGeneral checks the direct decoders' text check
+// against the general decoder's (utf8.Valid, then validWTF8) on text with
+// and without multi-byte characters, surrogates and invalid bytes at every
+// position.
+func TestTextValidMatchesGeneral(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	pieces := [][]byte{[]byte("a"), []byte("é"), []byte("中"), []byte("😀"), {0xff}, {0xed, 0xa0, 0x80}, {0xc3}}
+	pieces := [][]byte{[]byte("a"), []byte("é"), []byte("中"), []byte("😀"), {0xff}, {0xed, 0xa0, 0x80}, {0xed, 0xbf, 0xbf}, {0xc3}, {0xe0, 0x80, 0x80}, {0xf4, 0x90, 0x80, 0x80}}
 	for range 5000 {
 		var b []byte
 		for range r.IntN(40) {
@@ -473,8 +474,8 @@ func TestUTF8FastMatchesValid(t *testing.T) {
 				b = append(b, byte('a'+r.IntN(26)))
 			}
 		}
-		if got, want := utf8Fast(b), utf8.Valid(b); got != want {
-			t.Fatalf("utf8Fast(%q) = %v, utf8.Valid says %v", b, got, want)
+		if got, want := textValid(b), utf8.Valid(b) || validWTF8(b); got != want {
+			t.Fatalf("textValid(%q) = %v, the general decoder says %v", b, got, want)
 		}
 	}
 }
