@@ -23,8 +23,9 @@ type itemsSizer func(p unsafe.Pointer, n int) int
 
 // fastList is the fast path of one item type.
 type fastList struct {
-	items itemsWriter
-	size  itemsSizer // nil: the items' size is not worth computing
+	items   itemsWriter
+	size    itemsSizer // nil: the items' size is not worth computing
+	minItem int        // the smallest size of one item, in bytes
 }
 
 // fastItems returns the fast path of slices of et, or false when et has
@@ -33,33 +34,33 @@ type fastList struct {
 func fastItems(et reflect.Type) (fastList, bool) {
 	switch et {
 	case reflect.TypeFor[float64]():
-		return fastList{floatItems[float64], floatsSize}, true
+		return fastList{floatItems[float64], floatsSize, 9}, true
 	case reflect.TypeFor[float32]():
-		return fastList{floatItems[float32], floatsSize}, true
+		return fastList{floatItems[float32], floatsSize, 9}, true
 	case reflect.TypeFor[int64]():
-		return fastList{intItems[int64], intsSize[int64]}, true
+		return fastList{intItems[int64], intsSize[int64], 2}, true
 	case reflect.TypeFor[int]():
-		return fastList{intItems[int], intsSize[int]}, true
+		return fastList{intItems[int], intsSize[int], 2}, true
 	case reflect.TypeFor[int32]():
-		return fastList{intItems[int32], intsSize[int32]}, true
+		return fastList{intItems[int32], intsSize[int32], 2}, true
 	case reflect.TypeFor[int16]():
-		return fastList{intItems[int16], intsSize[int16]}, true
+		return fastList{intItems[int16], intsSize[int16], 2}, true
 	case reflect.TypeFor[int8]():
-		return fastList{intItems[int8], intsSize[int8]}, true
+		return fastList{intItems[int8], intsSize[int8], 2}, true
 	case reflect.TypeFor[uint64]():
-		return fastList{uintItems[uint64], nil}, true
+		return fastList{uintItems[uint64], nil, 0}, true
 	case reflect.TypeFor[uint]():
-		return fastList{uintItems[uint], nil}, true
+		return fastList{uintItems[uint], nil, 0}, true
 	case reflect.TypeFor[uint32]():
-		return fastList{uintItems[uint32], nil}, true
+		return fastList{uintItems[uint32], nil, 0}, true
 	case reflect.TypeFor[uint16]():
-		return fastList{uintItems[uint16], nil}, true
+		return fastList{uintItems[uint16], nil, 0}, true
 	case reflect.TypeFor[uintptr]():
-		return fastList{uintItems[uintptr], nil}, true
+		return fastList{uintItems[uintptr], nil, 0}, true
 	case reflect.TypeFor[string]():
-		return fastList{stringItems, nil}, true
+		return fastList{stringItems, nil, 0}, true
 	case reflect.TypeFor[bool]():
-		return fastList{boolItems, nil}, true
+		return fastList{boolItems, nil, 0}, true
 	}
 	return fastList{}, false
 }
@@ -96,7 +97,10 @@ func (e *encodeState) writeFastSlice(t reflect.Type, fast fastList, p unsafe.Poi
 	if err := e.enter(); err != nil {
 		return err
 	}
-	if fast.size != nil && n >= minSizedList {
+	if fast.size != nil && n >= minSizedList && cap(e.buf)-len(e.buf) < listSize(n, fast.minItem*n) {
+		// The buffer must grow whatever the items are: grow it once, to
+		// their size. (When it may already be large enough, as a pooled
+		// buffer usually is, the items' own checks grow it if need be.)
 		e.reserve(listSize(n, fast.size(p, n)))
 	}
 	err := e.appendBatches(n, func(start, end int) error { return fast.items(e, p, start, end) })

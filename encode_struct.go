@@ -302,12 +302,12 @@ func (se *structEncoder) writeValue(e *encodeState, v reflect.Value, p unsafe.Po
 	case fieldStrings:
 		if e.proto > 0 {
 			s := *(*[]string)(q)
-			return e.writeFastSlice(w.typ, fastList{stringItems, nil}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+			return e.writeFastSlice(w.typ, fastList{stringItems, nil, 0}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
 		}
 	case fieldInt64s:
 		if e.proto > 0 {
 			s := *(*[]int64)(q)
-			return e.writeFastSlice(w.typ, fastList{intItems[int64], intsSize[int64]}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+			return e.writeFastSlice(w.typ, fastList{intItems[int64], intsSize[int64], 2}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
 		}
 	case fieldStrMap:
 		return e.writeStrStrMap(w.tid, *(*unsafe.Pointer)(q))

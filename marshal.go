@@ -297,7 +297,19 @@ func (e *encodeState) reserve(n int) {
 	if cap(e.buf)-len(e.buf) >= n {
 		return
 	}
-	nb := make([]byte, len(e.buf), max(2*cap(e.buf), len(e.buf)+n, 4096))
+	want := len(e.buf) + n
+	size := max(2*cap(e.buf), want, 4096)
+	if want > cap(e.buf)+cap(e.buf)/2 {
+		// A large request (a list sized up front): room for it, and a
+		// quarter more if the buffer can then still be pooled, rather
+		// than double, so that it is reused at the same size (or, too
+		// large to pool, handed over with no room wasted).
+		size = want
+		if want+want/4 <= maxPooledBuf {
+			size = want + want/4
+		}
+	}
+	nb := make([]byte, len(e.buf), size)
 	copy(nb, e.buf)
 	e.buf = nb
 }
