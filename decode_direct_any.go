@@ -55,11 +55,20 @@ func decodeDirectAny(cfg *config, data []byte) (v any, end int, ok bool) {
 	return v, r.pos, ok
 }
 
+// maxPooledAnyMemo is the largest memo or stack a pooled machine keeps.
+const maxPooledAnyMemo = 1 << 16
+
 // reset empties the machine for the next decode, dropping what it holds.
 func (m *anyMachine) reset() {
 	clear(m.stack)
 	clear(m.memo)
 	m.stack, m.depth, m.marks, m.memo, m.isSet = m.stack[:0], m.depth[:0], m.marks[:0], m.memo[:0], m.isSet[:0]
+	if cap(m.memo) > maxPooledAnyMemo {
+		m.memo, m.isSet = nil, nil // not kept for the next decode: the collector would scan it
+	}
+	if cap(m.stack) > maxPooledAnyMemo {
+		m.stack, m.depth = nil, nil
+	}
 	m.nmemo, m.hasher, m.box, m.r = 0, keyHasher{}, boxes{}, nil
 }
 
@@ -100,7 +109,7 @@ func (m *anyMachine) run() (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			m.push(append([]byte{}, b...), 0)
+			m.push(cloneBytes(b), 0)
 		case opEmptyList:
 			m.push(&List{Items: []any{}}, 1) // empty, not nil, as the general decoder makes it
 		case opEmptyDict:
