@@ -73,15 +73,28 @@ const maxPooledMemo = 1 << 20
 // value at p, of the type dec was compiled for. It returns the offset just
 // past STOP, or ok false if the general decoder must do it.
 func decodeDirect(cfg *config, data []byte, dec *directType, p ptr) (end int, ok bool) {
-	if cfg.maxWork != 0 {
+	d := directPool.Get().(*direct)
+	defer d.release()
+	d.conf = *cfg
+	return d.decode(data, dec, p)
+}
+
+// begin prepares d, from the pool and with its configuration set, to read
+// data.
+func (d *direct) begin(data []byte) {
+	d.data, d.pos, d.limit, d.frameEnd = data, 0, len(data), -1
+	d.cfg = &d.conf
+	d.memo, d.nmemo, d.depth = d.memo[:0], 0, 0
+	d.peek = 4*len(data) + 1<<16
+	d.box = boxes{input: len(data)}
+}
+
+// decode is decodeDirect with d's configuration.
+func (d *direct) decode(data []byte, dec *directType, p ptr) (end int, ok bool) {
+	if d.conf.maxWork != 0 {
 		return 0, false // an explicit work limit is counted by the general decoder
 	}
-	d := directPool.Get().(*direct)
-	*d = direct{data: data, limit: len(data), frameEnd: -1, memo: d.memo[:0], strs: d.strs, am: d.am,
-		peek: 4*len(data) + 1<<16, box: boxes{input: len(data)}}
-	d.conf = *cfg // a copy: the caller's configuration does not escape to the pool
-	d.cfg = &d.conf
-	defer d.release()
+	d.begin(data)
 	if !d.proto() {
 		return 0, false
 	}

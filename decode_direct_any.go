@@ -33,17 +33,21 @@ type anyMachine struct {
 // generic model. It returns the value and the offset just past STOP, or ok
 // false if the general decoder must do it.
 func decodeDirectAny(cfg *config, data []byte) (v any, end int, ok bool) {
-	if cfg.maxWork != 0 {
+	r := directPool.Get().(*direct)
+	defer r.release()
+	r.conf = *cfg
+	return r.decodeAny(data)
+}
+
+// decodeAny is decodeDirectAny with r's configuration.
+func (r *direct) decodeAny(data []byte) (v any, end int, ok bool) {
+	if r.conf.maxWork != 0 {
 		return nil, 0, false
 	}
-	r := directPool.Get().(*direct)
-	*r = direct{data: data, limit: len(data), frameEnd: -1, memo: r.memo[:0], strs: r.strs, am: r.am}
-	r.conf = *cfg // a copy: the caller's configuration does not escape to the pool
-	r.cfg = &r.conf
+	r.begin(data)
 	if !r.proto() {
 		return nil, 0, false
 	}
-	defer r.release()
 	if r.am == nil {
 		r.am = new(anyMachine)
 	}

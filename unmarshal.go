@@ -56,26 +56,35 @@ func UnmarshalFirst(data []byte, v any, opts ...Option) (rest []byte, err error)
 // unmarshalFirst is UnmarshalFirst, trying the direct decoder first when
 // tryDirect is set (tests compare the two ways).
 func unmarshalFirst(data []byte, v any, tryDirect bool, opts []Option) (rest []byte, err error) {
-	cfg, err := newConfig(opts)
-	if err != nil {
+	// The configuration is made in the pooled direct decoder, which is on
+	// the heap already: options take it by pointer, and a local one would
+	// be allocated on every call.
+	d := directPool.Get().(*direct)
+	if err := d.conf.set(opts); err != nil {
+		d.release()
 		return nil, err
 	}
 	target, err := checkTarget(v)
 	if err != nil {
+		d.release()
 		return nil, err
 	}
 	if tryDirect && target.Type() == anyType {
-		if x, end, ok := decodeDirectAny(&cfg, data); ok {
+		if x, end, ok := d.decodeAny(data); ok {
+			d.release()
 			*target.Addr().Interface().(*any) = x
 			return data[end:], nil
 		}
 	} else if tryDirect {
 		if dt := directTypeOf(target.Type()); dt.fn != nil {
-			if end, ok := decodeDirect(&cfg, data, dt, target.Addr().UnsafePointer()); ok {
+			if end, ok := d.decode(data, dt, target.Addr().UnsafePointer()); ok {
+				d.release()
 				return data[end:], nil
 			}
 		}
 	}
+	cfg := d.conf
+	d.release()
 	return unmarshalGeneral(cfg, data, target)
 }
 
