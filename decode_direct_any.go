@@ -59,8 +59,10 @@ func (r *direct) decodeAny(data []byte) (v any, end int, ok bool) {
 	return v, r.pos, ok
 }
 
-// maxPooledAnyMemo is the largest memo or stack a pooled machine keeps.
-const maxPooledAnyMemo = 1 << 16
+// maxPooledAnyMemo is the largest memo or stack a pooled machine keeps
+// (as maxPooledMemo for the typed decoder): large enough that decoding many
+// large pickles does not grow a memo from nothing each time.
+const maxPooledAnyMemo = 1 << 20
 
 // reset empties the machine for the next decode, dropping what it holds.
 func (m *anyMachine) reset() {
