@@ -446,6 +446,13 @@ var (
 // directFloat64s decodes a list into a []float64 with no call per item
 // for runs of BINFLOAT items.
 func directFloat64s(d *direct, op byte, p ptr) bool {
+	return directNumbers(d, op, p, &binFloatArgSizes, &floatStarts, (*direct).floatRun)
+}
+
+// directNumbers decodes a list into a []T sized by counting the items of
+// the opcodes in sizes ahead, with run reading the items in runs.
+func directNumbers[T int64 | float64](d *direct, op byte, p ptr, sizes *[256]int8, starts *opSet,
+	run func(d *direct, op byte, out []T, maxLen int) ([]T, bool)) bool {
 	if op != opEmptyList {
 		return directNilSlice(d, op, p)
 	}
@@ -453,14 +460,14 @@ func directFloat64s(d *direct, op byte, p ptr) bool {
 		return false
 	}
 	maxLen := int(min(d.cfg.maxContainerLen, math.MaxInt))
-	out := make([]float64, 0, min(d.countAhead(&binFloatArgSizes), maxLen))
-	ok := d.items(false, &floatStarts, func(d *direct, op byte) bool {
+	out := make([]T, 0, min(d.countAhead(sizes), maxLen))
+	ok := d.items(false, starts, func(d *direct, op byte) bool {
 		var ok bool
-		out, ok = d.floatRun(op, out, maxLen)
+		out, ok = run(d, op, out, maxLen)
 		return ok
 	})
 	d.close()
-	*(*[]float64)(p) = out
+	*(*[]T)(p) = out
 	return ok && len(out) <= maxLen
 }
 
@@ -485,22 +492,7 @@ func (d *direct) floatRun(op byte, out []float64, maxLen int) ([]float64, bool) 
 // directInt64s decodes a list into an []int64 with no call per item for
 // runs of BININT1 and BININT2 items.
 func directInt64s(d *direct, op byte, p ptr) bool {
-	if op != opEmptyList {
-		return directNilSlice(d, op, p)
-	}
-	if !d.open() {
-		return false
-	}
-	maxLen := int(min(d.cfg.maxContainerLen, math.MaxInt))
-	out := make([]int64, 0, min(d.countAhead(&binIntArgSizes), maxLen))
-	ok := d.items(false, &intStarts, func(d *direct, op byte) bool {
-		var ok bool
-		out, ok = d.intRun(op, out, maxLen)
-		return ok
-	})
-	d.close()
-	*(*[]int64)(p) = out
-	return ok && len(out) <= maxLen
+	return directNumbers(d, op, p, &binIntArgSizes, &intStarts, (*direct).intRun)
 }
 
 // intRun appends the int whose opcode op was just read, and the BININT1
