@@ -186,6 +186,17 @@ func (d *direct) take(n int) ([]byte, bool) {
 	return b, true
 }
 
+// lengthSize is the size of the length argument of a str or bytes opcode.
+func lengthSize(op byte) int {
+	switch op {
+	case opShortBinunicode, opShortBinbytes:
+		return 1
+	case opBinunicode8, opBinbytes8:
+		return 8
+	}
+	return 4
+}
+
 // length reads a length argument of size 1, 4 or 8 bytes, as the opcodes
 // of str and bytes have.
 func (d *direct) length(size int) (int, bool) {
@@ -324,12 +335,8 @@ func (d *direct) str(op byte) (off, n int, slot int32, ok bool) {
 		}
 	}
 	switch op {
-	case opShortBinunicode:
-		n, ok = d.length(1)
-	case opBinunicode:
-		n, ok = d.length(4)
-	case opBinunicode8:
-		n, ok = d.length(8)
+	case opShortBinunicode, opBinunicode, opBinunicode8:
+		n, ok = d.length(lengthSize(op))
 	case opBinget, opLongBinget:
 		if slot, ok = d.memoGet(op); !ok {
 			return 0, 0, 0, false
@@ -459,18 +466,10 @@ func (d *direct) float(op byte) (float64, bool) {
 // bytesValue reads a bytes value whose opcode op was just read and returns
 // its payload (in data).
 func (d *direct) bytesValue(op byte) ([]byte, bool) {
-	var n int
-	var ok bool
-	switch op {
-	case opShortBinbytes:
-		n, ok = d.length(1)
-	case opBinbytes:
-		n, ok = d.length(4)
-	case opBinbytes8:
-		n, ok = d.length(8)
-	default:
+	if op != opShortBinbytes && op != opBinbytes && op != opBinbytes8 {
 		return nil, false
 	}
+	n, ok := d.length(lengthSize(op))
 	if !ok {
 		return nil, false
 	}

@@ -257,14 +257,7 @@ func (m *anyMachine) integer(op byte) (int64, bool) {
 
 // payload reads the length and bytes of a str or bytes opcode.
 func (m *anyMachine) payload(op byte) ([]byte, bool) {
-	size := 4
-	switch op {
-	case opShortBinunicode, opShortBinbytes:
-		size = 1
-	case opBinunicode8, opBinbytes8:
-		size = 8
-	}
-	n, ok := m.r.length(size)
+	n, ok := m.r.length(lengthSize(op))
 	if !ok {
 		return nil, false
 	}
