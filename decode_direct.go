@@ -186,6 +186,17 @@ func (d *direct) take(n int) ([]byte, bool) {
 	return b, true
 }
 
+// leUint is the little-endian unsigned integer of 1, 4 or 8 bytes.
+func leUint(b []byte) uint64 {
+	switch len(b) {
+	case 1:
+		return uint64(b[0])
+	case 4:
+		return uint64(binary.LittleEndian.Uint32(b))
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
 // lengthSize is the size of the length argument of a str or bytes opcode.
 func lengthSize(op byte) int {
 	switch op {
@@ -204,15 +215,7 @@ func (d *direct) length(size int) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	var n uint64
-	switch size {
-	case 1:
-		n = uint64(b[0])
-	case 4:
-		n = uint64(binary.LittleEndian.Uint32(b))
-	default:
-		n = binary.LittleEndian.Uint64(b)
-	}
+	n := leUint(b)
 	if n > uint64(d.cfg.maxStringLen) || n > uint64(d.limit-d.pos) {
 		return 0, false
 	}
@@ -288,21 +291,8 @@ func (d *direct) memoPut(i uint64, off int64, n int) bool {
 // memoGet reads the index argument of BINGET or LONG_BINGET and returns the
 // str it fetches (the entry's index); other entries cannot be fetched here.
 func (d *direct) memoGet(op byte) (int32, bool) {
-	var i uint64
-	if op == opBinget {
-		b, ok := d.take(1)
-		if !ok {
-			return 0, false
-		}
-		i = uint64(b[0])
-	} else {
-		b, ok := d.take(4)
-		if !ok {
-			return 0, false
-		}
-		i = uint64(binary.LittleEndian.Uint32(b))
-	}
-	if i >= uint64(len(d.memo)) || d.memo[i].off < 0 {
+	i, ok := d.memoIndex(op)
+	if !ok || i >= uint64(len(d.memo)) || d.memo[i].off < 0 {
 		return 0, false
 	}
 	return int32(i), true
@@ -651,15 +641,7 @@ func binaryArgLen(op byte, data []byte, at int) (int, bool) {
 		if at+size > len(data) {
 			return 0, false
 		}
-		var n uint64
-		switch size {
-		case 1:
-			n = uint64(data[at])
-		case 4:
-			n = uint64(binary.LittleEndian.Uint32(data[at:]))
-		default:
-			n = binary.LittleEndian.Uint64(data[at:])
-		}
+		n := leUint(data[at : at+size])
 		if n > uint64(len(data)-at-size) {
 			return 0, false
 		}

@@ -392,7 +392,7 @@ func (m *anyMachine) put(op byte) bool {
 		if !ok {
 			return false
 		}
-		i = uint64(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
+		i = leUint(b)
 	}
 	if i >= uint64(len(m.memo)) {
 		if i > uint64(len(m.memo))+denseSlack {
@@ -441,7 +441,7 @@ func (d *direct) memoIndex(op byte) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return uint64(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24), true
+	return leUint(b), true
 }
 
 // --- boxing --------------------------------------------------------------------
