@@ -388,40 +388,48 @@ func (d *direct) text(off, n int, slot int32, fetched bool) string {
 
 // integer reads an int value whose opcode op was just read.
 func (d *direct) integer(op byte) (int64, bool) {
-	var x int64
+	x, ok := d.intArg(op)
+	if !ok {
+		return 0, false
+	}
+	_, ok = d.memoOps(memoNotStr, 0)
+	return x, ok
+}
+
+// intArg reads the argument of an int opcode (BININT1, BININT2, BININT,
+// or LONG1 of at most 8 bytes: longer ones are big ints, the general
+// decoder's) that was just read.
+func (d *direct) intArg(op byte) (int64, bool) {
 	switch op {
 	case opBinint1:
 		b, ok := d.take(1)
 		if !ok {
 			return 0, false
 		}
-		x = int64(b[0])
+		return int64(b[0]), true
 	case opBinint2:
 		b, ok := d.take(2)
 		if !ok {
 			return 0, false
 		}
-		x = int64(binary.LittleEndian.Uint16(b))
+		return int64(binary.LittleEndian.Uint16(b)), true
 	case opBinint:
 		b, ok := d.take(4)
 		if !ok {
 			return 0, false
 		}
-		x = int64(int32(binary.LittleEndian.Uint32(b)))
+		return int64(int32(binary.LittleEndian.Uint32(b))), true
 	case opLong1:
 		b, ok := d.take(1)
 		if !ok || b[0] > 8 {
-			return 0, false // longer ones are big ints: the general decoder's
+			return 0, false
 		}
 		if b, ok = d.take(int(b[0])); !ok {
 			return 0, false
 		}
-		x = long1Value(b)
-	default:
-		return 0, false
+		return long1Value(b), true
 	}
-	_, ok := d.memoOps(memoNotStr, 0)
-	return x, ok
+	return 0, false
 }
 
 // long1Value is the little-endian two's complement integer of up to 8 bytes.

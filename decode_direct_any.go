@@ -101,7 +101,7 @@ func (m *anyMachine) run() (any, bool) {
 				return nil, false
 			}
 		case opBinint, opLong1:
-			x, ok := m.integer(op)
+			x, ok := m.r.intArg(op)
 			if !ok {
 				return nil, false
 			}
@@ -225,34 +225,6 @@ func (m *anyMachine) popMark() int {
 	at := m.marks[len(m.marks)-1]
 	m.marks = m.marks[:len(m.marks)-1]
 	return at
-}
-
-// integer reads the argument of BININT2, BININT or LONG1 (of at most 8
-// bytes: longer ones are big ints, the general decoder's).
-func (m *anyMachine) integer(op byte) (int64, bool) {
-	r := m.r
-	switch op {
-	case opBinint2:
-		b, ok := r.take(2)
-		if !ok {
-			return 0, false
-		}
-		return int64(b[0]) | int64(b[1])<<8, true
-	case opBinint:
-		b, ok := r.take(4)
-		if !ok {
-			return 0, false
-		}
-		return int64(int32(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)), true
-	}
-	b, ok := r.take(1)
-	if !ok || b[0] > 8 {
-		return 0, false
-	}
-	if b, ok = r.take(int(b[0])); !ok {
-		return 0, false
-	}
-	return long1Value(b), true
 }
 
 // payload reads the length and bytes of a str or bytes opcode.
