@@ -228,7 +228,7 @@ func intItems[T int | int8 | int16 | int32 | int64](e *encodeState, p unsafe.Poi
 			buf = buf[:n+2+int(wide)]
 			continue
 		}
-		buf = e.appendIntItem(buf, int64(x))
+		buf = e.appendIntItem(buf, int64(x), len(xs)*maxIntItem+2)
 	}
 	e.buf = buf
 	return nil
@@ -250,18 +250,21 @@ func uintItems[T uint | uint16 | uint32 | uint64 | uintptr](e *encodeState, p un
 		if uint64(x) > math.MaxInt64 {
 			e.buf = buf
 			e.writeUint(uint64(x))
+			e.reserve(len(xs)*maxIntItem + 2) // the long item used more than its share
 			buf = e.buf
 			continue
 		}
-		buf = e.appendIntItem(buf, int64(x))
+		buf = e.appendIntItem(buf, int64(x), len(xs)*maxIntItem+2)
 	}
 	e.buf = buf
 	return nil
 }
 
 // appendIntItem appends x as writeInt writes it (protocol 1 or more), to a
-// buffer with room for maxIntItem bytes.
-func (e *encodeState) appendIntItem(buf []byte, x int64) []byte {
+// buffer with room for maxIntItem bytes. An int longer than that (LONG1)
+// uses more room than the caller reserved for it, so after one the buffer
+// is given room again: room bytes, the caller's reservation for the rest.
+func (e *encodeState) appendIntItem(buf []byte, x int64, room int) []byte {
 	n := len(buf)
 	switch {
 	case uint64(x) <= 0xff:
@@ -277,6 +280,7 @@ func (e *encodeState) appendIntItem(buf []byte, x int64) []byte {
 	default:
 		e.buf = buf
 		e.writeInt(x)
+		e.reserve(room)
 		buf = e.buf
 	}
 	return buf
