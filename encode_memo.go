@@ -38,6 +38,7 @@ type memoTable struct {
 	keep   []unsafe.Pointer
 	sink   uintptr // the slots touched before a batch is stored
 	strs   strTable
+	lazy   lazyStrs // see encode_memo_lazy.go
 }
 
 // memoSlot is one entry; kind is 0 in an empty slot.
@@ -145,6 +146,16 @@ func (t *memoTable) getOrPut(k memoKey, idx int) (int, bool) {
 	return t.set(k, idx, false)
 }
 
+// getOrPutStr is getOrPut for the str s. Strings of up to 4 GiB have a
+// memo of their own (encode_memo_lazy.go).
+func (t *memoTable) getOrPutStr(s string, idx int) (int, bool) {
+	k := strKey(s)
+	if k.kind != memoStr || uint64(k.n) >= 1<<32 {
+		return t.getOrPut(k, idx)
+	}
+	return t.getOrPutLazy(s, k.p, k.n, idx)
+}
+
 // put memoizes k at idx (replacing an earlier entry for k).
 func (t *memoTable) put(k memoKey, idx int) {
 	t.set(k, idx, true)
@@ -248,6 +259,7 @@ func (t *memoTable) reset() {
 	t.n, t.npend = 0, 0
 	t.keep = clearKeep(t.keep)
 	t.strs.reset()
+	t.lazy.reset()
 }
 
 // clearKeep empties a list of kept pointers for reuse.

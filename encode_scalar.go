@@ -259,13 +259,7 @@ func strKey(s string) memoKey {
 func (e *encodeState) writeString(s string) error {
 	// A str has no parts, so its memo index is known before it is written:
 	// reserve it with the lookup.
-	var idx int
-	var found bool
-	if k := strKey(s); k.kind == memoStr && uint64(k.n) < 1<<32 {
-		idx, found = e.memo.strs.getOrPut(k.p, k.n, e.nmemo)
-	} else {
-		idx, found = e.memo.getOrPut(k, e.nmemo)
-	}
+	idx, found := e.memo.getOrPutStr(s, e.nmemo)
 	if found {
 		e.get(idx)
 		return nil
@@ -279,13 +273,7 @@ func (e *encodeState) writeString(s string) error {
 
 // writeStringIdx is writeString, returning the memo index of the str.
 func (e *encodeState) writeStringIdx(s string) (int, error) {
-	var idx int
-	var found bool
-	if k := strKey(s); k.kind == memoStr && uint64(k.n) < 1<<32 {
-		idx, found = e.memo.strs.getOrPut(k.p, k.n, e.nmemo)
-	} else {
-		idx, found = e.memo.getOrPut(k, e.nmemo)
-	}
+	idx, found := e.memo.getOrPutStr(s, e.nmemo)
 	if found {
 		e.get(idx)
 		return idx, nil

@@ -1,0 +1,173 @@
+package pickle
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// encodeWithMemoState encodes v at protocol proto and returns the pickle
+// and what the lazy str memo did: the pages it indexed and whether it
+// went over to the exact table.
+func encodeWithMemoState(t *testing.T, v any, proto int) (out []byte, indexed int, exact bool) {
+	t.Helper()
+	e := newEncodeState(nil, nil)
+	defer e.release()
+	if err := e.ownCfg.set([]Option{Protocol(proto)}); err != nil {
+		t.Fatal(err)
+	}
+	e.setConfig(&e.ownCfg)
+	if err := e.dump(v); err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	return bytes.Clone(e.buf), e.memo.lazy.indexed, e.memo.lazy.exact
+}
+
+// encodeExactStrs encodes v with the exact str table alone.
+func encodeExactStrs(t *testing.T, v any, proto int) []byte {
+	t.Helper()
+	lazyStrMemo = false
+	defer func() { lazyStrMemo = true }()
+	out, err := Marshal(v, Protocol(proto))
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	return out
+}
+
+// manyStrings returns n distinct strings, each allocated on its own.
+func manyStrings(r *rand.Rand, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("s%d-%x", i, r.Uint32())
+	}
+	return out
+}
+
+// TestLazyStrMemoMatchesExact checks that the lazily indexed str memo
+// writes the same bytes as the exact table on values made to take each of
+// its paths: no repeats; near and far repeats in one page; prefixes (the
+// same address, another length); repeats over more pages than it indexes
+// one by one.
+func TestLazyStrMemoMatchesExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	distinct := manyStrings(r, 50_000)
+
+	// One page of constants, repeated near and far.
+	consts := []string{"alpha", "beta", "gamma"}
+	nearFar := append([]string(nil), distinct[:20_000]...)
+	for i := 0; i < len(nearFar); i += 97 {
+		nearFar[i] = consts[i%3]
+	}
+	farRepeat := append(append([]string(nil), distinct[:30_000]...), distinct[5], distinct[29_999], distinct[12_345])
+
+	// Prefixes and other substrings of one string: the same address with
+	// other lengths, and repeats of them.
+	base := strings.Repeat("abcdefgh", 2000)
+	var subs []string
+	for i := 0; i < 3000; i++ {
+		start := r.IntN(64)
+		subs = append(subs, base[start:start+1+r.IntN(40)])
+	}
+
+	// Strings of 5 KiB, so that each lies in pages of its own, repeated:
+	// more pages with repeats than are indexed one by one.
+	var big []string
+	for i := 0; i < 3*maxIndexedPages; i++ {
+		big = append(big, strings.Repeat(string(rune('a'+i%26)), 5000)+fmt.Sprint(i))
+	}
+	spread := append(append(append([]string(nil), big...), distinct[:1000]...), big...)
+
+	// Random draws from a pool, with repeats at every distance, in the
+	// shapes the encoder has fast paths for.
+	pool := append(append([]string(nil), distinct[:500]...), subs[:100]...)
+	draw := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = pool[r.IntN(len(pool))]
+		}
+		return out
+	}
+	type rec struct {
+		Name  string            `pickle:"name"`
+		Tags  []string          `pickle:"tags"`
+		Attrs map[string]string `pickle:"attrs"`
+		Any   []any             `pickle:"any"`
+	}
+	var recs []rec
+	for i := 0; i < 2000; i++ {
+		recs = append(recs, rec{
+			Name:  pool[r.IntN(len(pool))],
+			Tags:  draw(3),
+			Attrs: map[string]string{consts[0]: pool[r.IntN(len(pool))], distinct[i]: consts[1]},
+			Any:   []any{pool[r.IntN(len(pool))], int64(i), draw(2)},
+		})
+	}
+
+	cases := []struct {
+		name        string
+		v           any
+		wantIndexed bool // at least one page indexed
+		wantExact   int  // went over to the exact table: 0 no, 1 yes, -1 either (it depends on where the pool lies)
+	}{
+		{"distinct", distinct, false, 0},
+		{"near and far repeats", nearFar, true, 0},
+		{"far repeat", farRepeat, true, 0},
+		{"substrings", subs, true, 0},
+		{"repeats over many pages", spread, true, 1},
+		{"random records", recs, true, -1},
+	}
+	for _, c := range cases {
+		for _, proto := range []int{0, 1, 2, 3, 4, 5} {
+			got, indexed, exact := encodeWithMemoState(t, c.v, proto)
+			want := encodeExactStrs(t, c.v, proto)
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s, protocol %d: lazy memo wrote %d bytes, exact table %d, first difference at %d",
+					c.name, proto, len(got), len(want), firstDiff(got, want))
+			}
+			if (indexed > 0 || exact) != c.wantIndexed || (c.wantExact >= 0 && exact != (c.wantExact == 1)) {
+				t.Errorf("%s, protocol %d: indexed %d pages, exact %v; the case is meant to index: %v, go exact: %d",
+					c.name, proto, indexed, exact, c.wantIndexed, c.wantExact)
+			}
+		}
+	}
+}
+
+// TestLazyStrMemoRepeatsAreReferences checks the memo's result itself:
+// a repeated string is written once and fetched after, at every distance.
+func TestLazyStrMemoRepeatsAreReferences(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	distinct := manyStrings(r, 10_000)
+	v := append(append([]string(nil), distinct...), distinct[0], distinct[9_999], distinct[0])
+	out, err := Marshal(v, Protocol(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(out, []byte(distinct[0])); n != 1 {
+		t.Errorf("%q written %d times, want once", distinct[0], n)
+	}
+	var back any
+	if err := Unmarshal(out, &back); err != nil {
+		t.Fatal(err)
+	}
+	list, ok := back.(*List)
+	if !ok || len(list.Items) != len(v) {
+		t.Fatalf("decoded %T", back)
+	}
+	for i, s := range v {
+		if got := list.Items[i]; got != s {
+			t.Fatalf("item %d: %v, want %q", i, got, s)
+		}
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
