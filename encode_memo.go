@@ -38,7 +38,7 @@ type memoTable struct {
 	keep   []unsafe.Pointer
 	sink   uintptr // the slots touched before a batch is stored
 	strs   strTable
-	lazy   lazyStrs // see encode_memo_lazy.go
+	lazy   lazyMemo // see encode_memo_lazy.go
 }
 
 // memoSlot is one entry; kind is 0 in an empty slot.
@@ -109,8 +109,8 @@ func (f *memoFilter) sized(slots int) {
 	}
 }
 
-// get returns the index memoized under k.
-func (t *memoTable) get(k memoKey) (int, bool) {
+// exactGet returns the index memoized under k in the exact table.
+func (t *memoTable) exactGet(k memoKey) (int, bool) {
 	if t.n == 0 {
 		return 0, false
 	}
@@ -140,30 +140,10 @@ func (t *memoTable) find(k *memoKey, h uint64) *memoSlot {
 	}
 }
 
-// getOrPut returns the index memoized under k, or memoizes k at idx and
-// reports false: one lookup where get then put would take two.
-func (t *memoTable) getOrPut(k memoKey, idx int) (int, bool) {
-	return t.set(k, idx, false)
-}
-
-// getOrPutStr is getOrPut for the str s. Strings of up to 4 GiB have a
-// memo of their own (encode_memo_lazy.go).
-func (t *memoTable) getOrPutStr(s string, idx int) (int, bool) {
-	k := strKey(s)
-	if k.kind != memoStr || uint64(k.n) >= 1<<32 {
-		return t.getOrPut(k, idx)
-	}
-	return t.getOrPutLazy(s, k.p, k.n, idx)
-}
-
-// put memoizes k at idx (replacing an earlier entry for k).
-func (t *memoTable) put(k memoKey, idx int) {
-	t.set(k, idx, true)
-}
-
-// set memoizes k at idx, unless k is memoized already and replace is
-// false; it returns the index k had, if any, and whether it had one.
-func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
+// exactSet memoizes k at idx in the exact table, unless k is memoized
+// already and replace is false; it returns the index k had, if any, and
+// whether it had one.
+func (t *memoTable) exactSet(k memoKey, idx int, replace bool) (int, bool) {
 	if (t.n+1)*2 > len(t.slots) {
 		t.grow()
 	}

@@ -2,51 +2,58 @@ package pickle
 
 import "unsafe"
 
-// The str memo, indexed lazily.
+// The memo, indexed lazily.
 //
-// CPython memoizes every str it writes, and refers back to a str object
-// written before with a memo GET. Writing the same bytes from Go means
-// telling, for every string, whether a string with the same bytes in
-// memory (address and length: Go's notion of the same object) was written
-// before, and its memo index if so. An exact table of every string written
-// is large (W2 of the benchmarks writes 100,000 strings), and filling it
-// cost a cache miss per string: the largest single cost of encoding
-// records.
+// CPython memoizes every str, list and dict it writes, and refers back to
+// an object written before with a memo GET. Writing the same bytes from Go
+// means telling, for every string, slice, map or struct written, whether
+// the same object (the same address, length and type) was written before,
+// and its memo index if so. An exact table of every object written is
+// large (W2 of the benchmarks writes 140,000), and filling it cost a cache
+// miss per object: the largest single cost of encoding records.
 //
-// But most strings of a value are written once, and those that repeat
-// mostly lie together (constants of the program, interned keys). So the
-// memo first only records where each string written starts, in a bitmap
-// per page of memory (addrBits): strings are mostly visited in the order
-// they were allocated, so the few pages in use stay in cache, and a string
-// whose start is not marked is new for certain. The strings themselves are
-// kept in a list, in order (fresh). Only when a string starts where an
-// earlier one started (a repeat, or a prefix of an earlier string) is its
-// page indexed: the strings of fresh in that page go into the exact table
-// (strTable), as does every later string of that page, and the lookup is
+// A small pickle's tables are small and in cache; so the memo starts with
+// the exact tables, and turns to the lazy index after lazyAfter entries,
+// marking where the entries made so far start.
+//
+// But most objects of a value are written once, and those that repeat
+// mostly lie together (constants of the program, interned keys, the
+// objects of a cycle). So the memo first only records where each object
+// written starts, in a bitmap per page of memory (addrBits): objects are
+// mostly visited in the order they were allocated, so the few pages in use
+// stay in cache, and an object whose start is not marked is new for
+// certain. The keys themselves are kept in lists, in order (fresh strings
+// and fresh keys). Only an object that starts where an earlier one started
+// (a repeat; or a prefix of an earlier string, a struct's first field, ...)
+// gets its page indexed: the keys of the lists in that page go into the
+// exact tables, as does every later key in that page, and the lookup is
 // made there. After maxIndexedPages pages, repeats are not confined to a
-// few places, and the whole list goes into the exact table, which then
-// takes every string: the cost of the exact table, but never more than
-// twice.
+// few places, and the lists go into the exact tables, which then take
+// every key: the cost of the exact tables alone, plus one pass.
 
 const (
+	// lazyAfter is the number of entries of the exact tables after which
+	// the lazy index takes over.
+	lazyAfter = 256
 	// maxIndexedPages is the number of pages indexed one by one before
-	// every string goes to the exact table.
+	// every key goes to the exact tables.
 	maxIndexedPages = 8
-	// maxPooledFresh is the largest list of strings kept for the next
-	// encode.
+	// maxPooledFresh is the largest list of keys kept for the next encode.
 	maxPooledFresh = 1 << 18
 )
 
 // lazyStrMemo turns the lazy indexing on; tests turn it off to compare
-// with the exact table alone.
+// with the exact tables alone.
 var lazyStrMemo = true
 
-// lazyStrs is the state of the lazily indexed str memo.
-type lazyStrs struct {
-	exact   bool       // every string goes to the exact table
-	fresh   []freshStr // the strings written in full, in order, until exact
-	seen    addrBits   // where they start
-	indexed int        // pages indexed
+// lazyMemo is the state of the lazy index.
+type lazyMemo struct {
+	active    bool       // the lazy index is on
+	exact     bool       // it was turned off: every key goes to the exact tables
+	freshStrs []freshStr // the strings written in full, in order, until exact
+	freshKeys []freshKey // the other keys memoized, in order, until exact
+	seen      addrBits   // where they start
+	indexed   int        // pages indexed
 }
 
 // freshStr is a string written in full and its memo index. Holding the
@@ -57,63 +64,146 @@ type freshStr struct {
 	idx uint32
 }
 
-// getOrPutLazy is getOrPut for the str s (its bytes at p, n of them,
-// 0 < n < 2**32).
-func (t *memoTable) getOrPutLazy(s string, p unsafe.Pointer, n int, idx int) (int, bool) {
-	l := &t.lazy
-	if l.exact || !lazyStrMemo {
-		return t.strs.getOrPut(p, n, idx)
-	}
-	key := uintptr(p)
-	pg := l.seen.pageOf(key)
-	if pg.indexed {
-		return t.strs.getOrPut(p, n, idx)
-	}
-	if !l.seen.testAndSet(pg, key) {
-		l.fresh = append(l.fresh, freshStr{s, uint32(idx)})
-		return idx, false
-	}
-	t.index(pg)
-	return t.strs.getOrPut(p, n, idx)
+// freshKey is a memo key and its memo index.
+type freshKey struct {
+	k   memoKey
+	idx int
 }
 
-// index puts the strings written so far in the page of pg into the exact
-// table, and marks the page indexed; after maxIndexedPages pages, it puts
-// every string written so far there and turns the lazy memo off.
+// get returns the index memoized under k.
+func (t *memoTable) get(k memoKey) (int, bool) {
+	l := &t.lazy
+	if !l.active {
+		return t.exactGet(k)
+	}
+	pg := l.seen.pageOf(uintptr(k.p))
+	if !pg.indexed {
+		if !l.seen.test(pg, uintptr(k.p)) {
+			return 0, false
+		}
+		t.index(pg)
+	}
+	return t.exactGet(k)
+}
+
+// getOrPut returns the index memoized under k, or memoizes k at idx and
+// reports false: one lookup where get then put would take two.
+func (t *memoTable) getOrPut(k memoKey, idx int) (int, bool) {
+	return t.set(k, idx, false)
+}
+
+// put memoizes k at idx (replacing an earlier entry for k).
+func (t *memoTable) put(k memoKey, idx int) {
+	t.set(k, idx, true)
+}
+
+// set memoizes k at idx, unless k is memoized already and replace is
+// false; it returns the index k had, if any, and whether it had one.
+func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
+	l := &t.lazy
+	if !l.active && (t.n+t.strs.n < lazyAfter || !t.startLazy()) {
+		return t.exactSet(k, idx, replace)
+	}
+	pg := l.seen.pageOf(uintptr(k.p))
+	if !pg.indexed {
+		if !l.seen.testAndSet(pg, uintptr(k.p)) {
+			l.freshKeys = append(l.freshKeys, freshKey{k, idx})
+			return idx, false
+		}
+		t.index(pg)
+	}
+	return t.exactSet(k, idx, replace)
+}
+
+// getOrPutStr is getOrPut for the str s.
+func (t *memoTable) getOrPutStr(s string, idx int) (int, bool) {
+	k := strKey(s)
+	if k.kind != memoStr || uint64(k.n) >= 1<<32 {
+		return t.getOrPut(k, idx)
+	}
+	l := &t.lazy
+	if !l.active && (t.n+t.strs.n < lazyAfter || !t.startLazy()) {
+		return t.strs.getOrPut(k.p, k.n, idx)
+	}
+	key := uintptr(k.p)
+	pg := l.seen.pageOf(key)
+	if !pg.indexed {
+		if !l.seen.testAndSet(pg, key) {
+			l.freshStrs = append(l.freshStrs, freshStr{s, uint32(idx)})
+			return idx, false
+		}
+		t.index(pg)
+	}
+	return t.strs.getOrPut(k.p, k.n, idx)
+}
+
+// startLazy turns the lazy index on once the exact tables hold lazyAfter
+// entries (unless it was turned off for this pickle), marking where they
+// start, and reports whether it is on.
+func (t *memoTable) startLazy() bool {
+	l := &t.lazy
+	if l.exact || !lazyStrMemo || t.n+t.strs.n < lazyAfter {
+		return false
+	}
+	// Keys without an address (the empty str, one-character strs, ...)
+	// are not kept: mark address 0 for them all.
+	l.seen.testAndSet(l.seen.pageOf(0), 0)
+	for _, p := range t.keep {
+		l.seen.testAndSet(l.seen.pageOf(uintptr(p)), uintptr(p))
+	}
+	for _, p := range t.strs.keep {
+		l.seen.testAndSet(l.seen.pageOf(uintptr(p)), uintptr(p))
+	}
+	l.active = true
+	return true
+}
+
+// index puts the keys memoized so far in the page of pg into the exact
+// tables, and marks the page indexed; after maxIndexedPages pages, it puts
+// every key memoized so far there and turns the lazy index off.
 func (t *memoTable) index(pg *addrPage) {
 	l := &t.lazy
-	if l.indexed == maxIndexedPages {
-		for _, f := range l.fresh {
-			t.strs.getOrPut(unsafe.Pointer(unsafe.StringData(f.s)), len(f.s), int(f.idx))
+	all := l.indexed == maxIndexedPages
+	for _, f := range l.freshStrs {
+		p := unsafe.Pointer(unsafe.StringData(f.s))
+		if all || pageNumber(uintptr(p)) == pg.page {
+			t.strs.getOrPut(p, len(f.s), int(f.idx))
 		}
-		l.exact = true
+	}
+	for _, f := range l.freshKeys {
+		if all || pageNumber(uintptr(f.k.p)) == pg.page {
+			t.exactSet(f.k, f.idx, true)
+		}
+	}
+	if all {
+		l.active, l.exact = false, true
 		l.dropFresh()
 		return
-	}
-	for _, f := range l.fresh {
-		if pageNumber(uintptr(unsafe.Pointer(unsafe.StringData(f.s)))) == pg.page {
-			t.strs.getOrPut(unsafe.Pointer(unsafe.StringData(f.s)), len(f.s), int(f.idx))
-		}
 	}
 	pg.indexed = true
 	l.indexed++
 }
 
-// reset empties the memo for the next pickle.
-func (l *lazyStrs) reset() {
-	l.exact = false
+// reset empties the index for the next pickle.
+func (l *lazyMemo) reset() {
+	l.active, l.exact = false, false
 	l.indexed = 0
 	l.dropFresh()
 	l.seen.reset()
 }
 
-func (l *lazyStrs) dropFresh() {
-	if cap(l.fresh) > maxPooledFresh {
-		l.fresh = nil
-	} else {
-		clear(l.fresh)
-		l.fresh = l.fresh[:0]
+func (l *lazyMemo) dropFresh() {
+	l.freshStrs = dropList(l.freshStrs)
+	l.freshKeys = dropList(l.freshKeys)
+}
+
+// dropList empties a list for reuse, or drops it when it grew large.
+func dropList[E any](list []E) []E {
+	if cap(list) > maxPooledFresh {
+		return nil
 	}
+	clear(list)
+	return list[:0]
 }
 
 // addrBits is a set of addresses: a bitmap for each page of memory that
@@ -158,6 +248,12 @@ func (b *addrBits) pageOf(p uintptr) *addrPage {
 	pg := b.lookup(page)
 	*r = pg
 	return pg
+}
+
+// test reports whether p (in page pg) is in the set.
+func (b *addrBits) test(pg *addrPage, p uintptr) bool {
+	off := p & (1<<addrPageShift - 1)
+	return b.words[int(pg.at)+int(off/64)]&(1<<(off%64)) != 0
 }
 
 // testAndSet adds p (in page pg) to the set, and reports whether it was

@@ -46,12 +46,13 @@ func manyStrings(r *rand.Rand, n int) []string {
 	return out
 }
 
-// TestLazyStrMemoMatchesExact checks that the lazily indexed str memo
-// writes the same bytes as the exact table on values made to take each of
-// its paths: no repeats; near and far repeats in one page; prefixes (the
-// same address, another length); repeats over more pages than it indexes
-// one by one.
-func TestLazyStrMemoMatchesExact(t *testing.T) {
+// TestLazyMemoMatchesExact checks that the lazily indexed memo writes the
+// same bytes as the exact tables on values made to take each of its paths:
+// no repeats; near and far repeats in one page; prefixes (the same
+// address, another length); repeats over more pages than it indexes one by
+// one; shared and cyclic containers; a struct and its first field (the
+// same address, another type).
+func TestLazyMemoMatchesExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	distinct := manyStrings(r, 50_000)
 
@@ -106,6 +107,43 @@ func TestLazyStrMemoMatchesExact(t *testing.T) {
 		})
 	}
 
+	// Containers: slices and maps shared near and far, a cycle through a
+	// pointer and one through an interface, and structs whose first field
+	// is itself a struct (the same address for both).
+	type node struct {
+		Name string `pickle:"name"`
+		Next *node  `pickle:"next"`
+	}
+	ring := &node{Name: "a"}
+	ring.Next = &node{Name: "b", Next: &node{Name: "c", Next: ring}}
+	self := []any{int64(1), nil}
+	self[1] = self
+	sharedList := []int64{1, 2, 3}
+	sharedMap := map[string]string{"k": "v"}
+	var containers []any
+	for i := 0; i < 3000; i++ {
+		switch i % 500 {
+		case 0:
+			containers = append(containers, sharedList, sharedMap)
+		case 7:
+			containers = append(containers, ring, self)
+		default:
+			containers = append(containers, []int64{int64(i)}, map[string]string{distinct[i]: "x"})
+		}
+	}
+	type inner struct {
+		X string `pickle:"x"`
+	}
+	type outer struct {
+		In inner  `pickle:"in"`
+		Y  string `pickle:"y"`
+	}
+	outers := make([]*outer, 100)
+	for i := range outers {
+		outers[i] = &outer{In: inner{X: distinct[i]}, Y: distinct[i+1]}
+	}
+	nested := []any{outers, outers[3], &outers[5].In, outers}
+
 	cases := []struct {
 		name        string
 		v           any
@@ -118,6 +156,8 @@ func TestLazyStrMemoMatchesExact(t *testing.T) {
 		{"substrings", subs, true, 0},
 		{"repeats over many pages", spread, true, 1},
 		{"random records", recs, true, -1},
+		{"shared and cyclic containers", containers, true, -1},
+		{"structs and first fields", nested, true, -1},
 	}
 	for _, c := range cases {
 		for _, proto := range []int{0, 1, 2, 3, 4, 5} {
