@@ -117,6 +117,15 @@ func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 
 // getOrPutStr is getOrPut for the str s.
 func (t *memoTable) getOrPutStr(s string, idx int) (int, bool) {
+	if len(s) > 2 && uint64(len(s)) < 1<<32 && !t.lazy.active && t.n+t.strs.n < lazyAfter {
+		// A small pickle (a str of 3 bytes or more has no shared object).
+		return t.strs.getOrPut(unsafe.Pointer(unsafe.StringData(s)), len(s), idx)
+	}
+	return t.getOrPutStrKey(s, idx)
+}
+
+// getOrPutStrKey is getOrPutStr for every str.
+func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	k := strKey(s)
 	if k.kind != memoStr || uint64(k.n) >= 1<<32 {
 		return t.getOrPut(k, idx)
