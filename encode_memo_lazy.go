@@ -38,6 +38,10 @@ const (
 	// maxIndexedPages is the number of pages indexed one by one before
 	// every key goes to the exact tables.
 	maxIndexedPages = 8
+	// minKeysPerPage is the number of keys a page must hold on average
+	// (512 bytes of bitmap for 16 keys) beyond the first sparseSlack keys.
+	minKeysPerPage = 16
+	sparseSlack    = 256 * minKeysPerPage
 	// maxPooledFresh is the largest list of keys kept for the next encode.
 	maxPooledFresh = 1 << 18
 )
@@ -108,6 +112,9 @@ func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, uintptr(k.p)) {
 			l.freshKeys = append(l.freshKeys, freshKey{k, idx})
+			if l.sparse() {
+				t.goExact()
+			}
 			return idx, false
 		}
 		t.index(pg)
@@ -139,6 +146,9 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, key) {
 			l.freshStrs = append(l.freshStrs, freshStr{s, uint32(idx)})
+			if l.sparse() {
+				t.goExact()
+			}
 			return idx, false
 		}
 		t.index(pg)
@@ -168,29 +178,49 @@ func (t *memoTable) startLazy() bool {
 }
 
 // index puts the keys memoized so far in the page of pg into the exact
-// tables, and marks the page indexed; after maxIndexedPages pages, it puts
-// every key memoized so far there and turns the lazy index off.
+// tables, and marks the page indexed; after maxIndexedPages pages, it
+// turns the lazy index off.
 func (t *memoTable) index(pg *addrPage) {
 	l := &t.lazy
-	all := l.indexed == maxIndexedPages
+	if l.indexed == maxIndexedPages {
+		t.goExact()
+		return
+	}
 	for _, f := range l.freshStrs {
 		p := unsafe.Pointer(unsafe.StringData(f.s))
-		if all || pageNumber(uintptr(p)) == pg.page {
+		if pageNumber(uintptr(p)) == pg.page {
 			t.strs.getOrPut(p, len(f.s), int(f.idx))
 		}
 	}
 	for _, f := range l.freshKeys {
-		if all || pageNumber(uintptr(f.k.p)) == pg.page {
+		if pageNumber(uintptr(f.k.p)) == pg.page {
 			t.exactSet(f.k, f.idx, true)
 		}
 	}
-	if all {
-		l.active, l.exact = false, true
-		l.dropFresh()
-		return
-	}
 	pg.indexed = true
 	l.indexed++
+}
+
+// sparse reports whether the keys are spread thin over many pages (large
+// strings, each in pages of its own), so that the bitmaps would take more
+// memory than the keys: then the lazy index is turned off.
+func (l *lazyMemo) sparse() bool {
+	return l.seen.ndir*minKeysPerPage > len(l.freshStrs)+len(l.freshKeys)+sparseSlack
+}
+
+// goExact turns the lazy index off: every key memoized so far goes into
+// the exact tables, which take every key from then on.
+func (t *memoTable) goExact() {
+	l := &t.lazy
+	for _, f := range l.freshStrs {
+		t.strs.getOrPut(unsafe.Pointer(unsafe.StringData(f.s)), len(f.s), int(f.idx))
+	}
+	for _, f := range l.freshKeys {
+		t.exactSet(f.k, f.idx, true)
+	}
+	l.active, l.exact = false, true
+	l.dropFresh()
+	l.seen.reset()
 }
 
 // reset empties the index for the next pickle.

@@ -81,6 +81,14 @@ func TestLazyMemoMatchesExact(t *testing.T) {
 	}
 	spread := append(append(append([]string(nil), big...), distinct[:1000]...), big...)
 
+	// Many strings of 5 KiB: keys spread thin over pages, for which the
+	// bitmaps would take more memory than the keys.
+	var sparse []string
+	for i := 0; i < 400; i++ {
+		sparse = append(sparse, strings.Repeat("x", 5000)+fmt.Sprint(i))
+	}
+	sparse = append(sparse, sparse[0], sparse[399])
+
 	// Random draws from a pool, with repeats at every distance, in the
 	// shapes the encoder has fast paths for.
 	pool := append(append([]string(nil), distinct[:500]...), subs[:100]...)
@@ -155,6 +163,7 @@ func TestLazyMemoMatchesExact(t *testing.T) {
 		{"far repeat", farRepeat, true, 0},
 		{"substrings", subs, true, 0},
 		{"repeats over many pages", spread, true, 1},
+		{"sparse large strings", sparse, true, 1},
 		{"random records", recs, true, -1},
 		{"shared and cyclic containers", containers, true, -1},
 		{"structs and first fields", nested, true, -1},
@@ -210,4 +219,50 @@ func firstDiff(a, b []byte) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// FuzzLazyMemoMatchesExact builds a list of strings and containers from
+// the input, sharing them at every distance (and substrings of one string
+// at the same address with other lengths), and checks that the lazy index
+// writes the bytes the exact tables write.
+func FuzzLazyMemoMatchesExact(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 0, 1, 200, 7, 9, 0, 255, 3})
+	f.Add(bytes.Repeat([]byte{5, 80, 17, 250}, 200))
+	base := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 400)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var pool []any
+		var list []any
+		for i := 0; i+1 < len(in); i += 2 {
+			op, arg := in[i], int(in[i+1])
+			switch op % 6 {
+			case 0: // a new string
+				pool = append(pool, fmt.Sprintf("n%d-%d", i, arg))
+			case 1: // a substring of base: same start, other length, or not
+				pool = append(pool, base[arg%64:arg%64+1+arg%13])
+			case 2: // a new list of earlier objects
+				l := []any{}
+				for j := 0; j < arg%4 && len(pool) > 0; j++ {
+					l = append(l, pool[(arg+j)%len(pool)])
+				}
+				pool = append(pool, l)
+			case 3: // a new map
+				pool = append(pool, map[string]string{fmt.Sprint(arg): base[:arg%7+1]})
+			case 4: // many new strings, to spread the objects over pages
+				for j := 0; j < arg && len(list) < 20_000; j++ {
+					list = append(list, fmt.Sprintf("bulk%d-%d", i, j))
+				}
+			}
+			if len(pool) > 0 {
+				list = append(list, pool[arg%len(pool)]) // a repeat at any distance
+			}
+		}
+		for _, proto := range []int{1, 4} {
+			got, _, _ := encodeWithMemoState(t, list, proto)
+			want := encodeExactStrs(t, list, proto)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("protocol %d: lazy memo wrote %d bytes, exact table %d, first difference at %d",
+					proto, len(got), len(want), firstDiff(got, want))
+			}
+		}
+	})
 }
