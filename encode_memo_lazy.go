@@ -58,7 +58,23 @@ type lazyMemo struct {
 	freshKeys []freshKey // the other keys memoized, in order, until exact
 	seen      addrBits   // where they start
 	indexed   int        // pages indexed
+
+	// hot holds strings found in the exact table (a repeated key, say),
+	// so that the next lookups of a string repeated throughout a value
+	// take one load.
+	hot     [1 << hotStrBits]hotStr
+	hotUsed bool
 }
+
+// hotStr is a string of the exact table and its memo index; p is 0 in an
+// empty slot.
+type hotStr struct {
+	p      uintptr
+	n, idx uint32
+}
+
+// hotStrBits is log2 of the number of hot strings.
+const hotStrBits = 6
 
 // freshStr is a string written in full and its memo index. Holding the
 // string keeps its bytes alive, so that their address is not reused by
@@ -142,6 +158,10 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 		return t.strs.getOrPut(k.p, k.n, idx)
 	}
 	key := uintptr(k.p)
+	hot := &l.hot[strHash(key, uint32(k.n))>>(64-hotStrBits)]
+	if hot.p == key && hot.n == uint32(k.n) {
+		return int(hot.idx), true
+	}
 	pg := l.seen.pageOf(key)
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, key) {
@@ -153,7 +173,12 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 		}
 		t.index(pg)
 	}
-	return t.strs.getOrPut(k.p, k.n, idx)
+	old, found := t.strs.getOrPut(k.p, k.n, idx)
+	if found {
+		*hot = hotStr{key, uint32(k.n), uint32(old)}
+		l.hotUsed = true
+	}
+	return old, found
 }
 
 // startLazy turns the lazy index on once the exact tables hold lazyAfter
@@ -226,6 +251,10 @@ func (t *memoTable) goExact() {
 // reset empties the index for the next pickle.
 func (l *lazyMemo) reset() {
 	l.active, l.exact = false, false
+	if l.hotUsed {
+		l.hot = [1 << hotStrBits]hotStr{}
+		l.hotUsed = false
+	}
 	l.indexed = 0
 	l.dropFresh()
 	l.seen.reset()
