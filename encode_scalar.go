@@ -264,6 +264,16 @@ func (e *encodeState) writeString(s string) error {
 		e.get(idx)
 		return nil
 	}
+	if e.proto >= 4 && len(s) <= 0xff && validText(s) {
+		// The usual str of protocol 4: SHORT_BINUNICODE and MEMOIZE in one
+		// go (writeStrBody and memoize would write the same).
+		e.startFrame()
+		e.buf = append(e.buf, opShortBinunicode, byte(len(s)))
+		e.buf = append(e.buf, s...)
+		e.buf = append(e.buf, opMemoize)
+		e.nmemo++
+		return nil
+	}
 	if err := e.writeStrBody(s); err != nil {
 		return err
 	}
