@@ -52,12 +52,14 @@ var lazyStrMemo = true
 
 // lazyMemo is the state of the lazy index.
 type lazyMemo struct {
-	active    bool       // the lazy index is on
-	exact     bool       // it was turned off: every key goes to the exact tables
-	freshStrs []freshStr // the strings written in full, in order, until exact
-	freshKeys []freshKey // the other keys memoized, in order, until exact
-	seen      addrBits   // where they start
-	indexed   int        // pages indexed
+	active    bool             // the lazy index is on
+	exact     bool             // it was turned off: every key goes to the exact tables
+	freshStrs []freshStr       // the strings written in full, in order, until exact
+	freshKeys []freshKey       // the other keys memoized, in order, until exact
+	strPtrs   []unsafe.Pointer // the addresses of freshStrs, which they keep alive
+	keyPtrs   []unsafe.Pointer // those of freshKeys
+	seen      addrBits         // where they start
+	indexed   int              // pages indexed
 
 	// hot holds strings found in the exact table (a repeated key, say),
 	// so that the next lookups of a string repeated throughout a value
@@ -76,18 +78,27 @@ type hotStr struct {
 // hotStrBits is log2 of the number of hot strings.
 const hotStrBits = 6
 
-// freshStr is a string written in full and its memo index. Holding the
-// string keeps its bytes alive, so that their address is not reused by
-// another string during the encode.
+// freshStr is a string written in full (its address is in strPtrs) and
+// its memo index. The addresses are kept as pointers apart, which keep the
+// bytes alive (so that no other object takes their address during the
+// encode), so that only they need clearing after the encode.
 type freshStr struct {
-	s   string
-	idx uint32
+	n, idx uint32
 }
 
-// freshKey is a memo key and its memo index.
+// freshKey is a memo key (its address apart, in keyPtrs) and its memo
+// index.
 type freshKey struct {
-	k   memoKey
-	idx int
+	t    unsafe.Pointer // a Go type, which lives as long as the program: no need to clear it
+	n    int
+	idx  int
+	kind memoKind
+}
+
+// key returns the memo key of fresh key i.
+func (l *lazyMemo) key(i int) memoKey {
+	f := &l.freshKeys[i]
+	return memoKey{p: l.keyPtrs[i], n: f.n, t: f.t, kind: f.kind}
 }
 
 // get returns the index memoized under k.
@@ -127,7 +138,8 @@ func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 	pg := l.seen.pageOf(uintptr(k.p))
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, uintptr(k.p)) {
-			l.freshKeys = append(l.freshKeys, freshKey{k, idx})
+			l.freshKeys = append(l.freshKeys, freshKey{k.t, k.n, idx, k.kind})
+			l.keyPtrs = append(l.keyPtrs, k.p)
 			if l.sparse() {
 				t.goExact()
 			}
@@ -165,7 +177,8 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	pg := l.seen.pageOf(key)
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, key) {
-			l.freshStrs = append(l.freshStrs, freshStr{s, uint32(idx)})
+			l.freshStrs = append(l.freshStrs, freshStr{uint32(k.n), uint32(idx)})
+			l.strPtrs = append(l.strPtrs, k.p)
 			if l.sparse() {
 				t.goExact()
 			}
@@ -211,15 +224,14 @@ func (t *memoTable) index(pg *addrPage) {
 		t.goExact()
 		return
 	}
-	for _, f := range l.freshStrs {
-		p := unsafe.Pointer(unsafe.StringData(f.s))
+	for i, p := range l.strPtrs {
 		if pageNumber(uintptr(p)) == pg.page {
-			t.strs.getOrPut(p, len(f.s), int(f.idx))
+			t.strs.getOrPut(p, int(l.freshStrs[i].n), int(l.freshStrs[i].idx))
 		}
 	}
-	for _, f := range l.freshKeys {
-		if pageNumber(uintptr(f.k.p)) == pg.page {
-			t.exactSet(f.k, f.idx, true)
+	for i, p := range l.keyPtrs {
+		if pageNumber(uintptr(p)) == pg.page {
+			t.exactSet(l.key(i), l.freshKeys[i].idx, true)
 		}
 	}
 	pg.indexed = true
@@ -237,11 +249,11 @@ func (l *lazyMemo) sparse() bool {
 // the exact tables, which take every key from then on.
 func (t *memoTable) goExact() {
 	l := &t.lazy
-	for _, f := range l.freshStrs {
-		t.strs.getOrPut(unsafe.Pointer(unsafe.StringData(f.s)), len(f.s), int(f.idx))
+	for i, p := range l.strPtrs {
+		t.strs.getOrPut(p, int(l.freshStrs[i].n), int(l.freshStrs[i].idx))
 	}
-	for _, f := range l.freshKeys {
-		t.exactSet(f.k, f.idx, true)
+	for i := range l.keyPtrs {
+		t.exactSet(l.key(i), l.freshKeys[i].idx, true)
 	}
 	l.active, l.exact = false, true
 	l.dropFresh()
@@ -261,16 +273,21 @@ func (l *lazyMemo) reset() {
 }
 
 func (l *lazyMemo) dropFresh() {
-	l.freshStrs = dropList(l.freshStrs)
-	l.freshKeys = dropList(l.freshKeys)
+	l.freshStrs = dropList(l.freshStrs, false)
+	l.freshKeys = dropList(l.freshKeys, false)
+	l.strPtrs = dropList(l.strPtrs, true)
+	l.keyPtrs = dropList(l.keyPtrs, true)
 }
 
-// dropList empties a list for reuse, or drops it when it grew large.
-func dropList[E any](list []E) []E {
+// dropList empties a list for reuse (clearing it if it holds pointers), or
+// drops it when it grew large.
+func dropList[E any](list []E, pointers bool) []E {
 	if cap(list) > maxPooledFresh {
 		return nil
 	}
-	clear(list)
+	if pointers {
+		clear(list)
+	}
 	return list[:0]
 }
 
