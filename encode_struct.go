@@ -264,7 +264,7 @@ func (se *structEncoder) writeName(e *encodeState, i int, names []string) error 
 		e.get(int(e.names[id].idx))
 		return nil
 	}
-	idx, err := e.writeStringIdx(se.plain[i])
+	idx, err := se.writePlainName(e, i)
 	if err != nil {
 		return err
 	}
@@ -273,6 +273,33 @@ func (se *structEncoder) writeName(e *encodeState, i int, names []string) error 
 	}
 	e.names[id] = nameSlot{gen: e.gen, idx: int32(idx)}
 	return nil
+}
+
+// writePlainName writes the plain name of field i as writeStringIdx does,
+// from its opcodes made in advance at protocol 4 and above.
+func (se *structEncoder) writePlainName(e *encodeState, i int) (int, error) {
+	if e.proto < 4 || se.short[i] == "" {
+		return e.writeStringIdx(se.plain[i])
+	}
+	idx, found := e.memo.getOrPutStr(se.plain[i], e.nmemo)
+	if found {
+		e.get(idx)
+		return idx, nil
+	}
+	e.startFrame()
+	e.buf = append(e.buf, se.short[i]...)
+	e.nmemo++
+	return idx, nil
+}
+
+// shortStrOps returns the SHORT_BINUNICODE and MEMOIZE opcodes of a str of
+// protocol 4 and above, or "" when s is too long for them or not text.
+func shortStrOps(s string) string {
+	if len(s) == 0 || len(s) > 0xff || !validText(s) {
+		return ""
+	}
+	ops := append([]byte{opShortBinunicode, byte(len(s))}, s...)
+	return string(append(ops, opMemoize))
 }
 
 // writeValue writes the value of field i, as its encoder does.

@@ -523,6 +523,7 @@ type structEncoder struct {
 	inline *fieldEncoder
 	names  map[string]bool   // the regular field names, which inline entries cannot override
 	plain  []string          // the field names, without NameTransform
+	short  []string          // their SHORT_BINUNICODE and MEMOIZE ("" if too long or not UTF-8)
 	taken  func(string) bool // isPlainName, made once (a method value allocates)
 
 	// The compiled fast path (encode_struct.go).
@@ -556,6 +557,7 @@ func compileStructEncoder(t reflect.Type, info *structInfo) *structEncoder {
 		se.fields = append(se.fields, se.compileField(f))
 		se.names[f.name] = true
 		se.plain = append(se.plain, f.name)
+		se.short = append(se.short, shortStrOps(f.name))
 	}
 	if info.inline != nil {
 		fe := se.compileField(*info.inline)
