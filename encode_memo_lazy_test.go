@@ -176,6 +176,14 @@ func TestLazyMemoMatchesExact(t *testing.T) {
 				t.Errorf("%s, protocol %d: lazy memo wrote %d bytes, exact table %d, first difference at %d",
 					c.name, proto, len(got), len(want), firstDiff(got, want))
 			}
+			var stream bytes.Buffer
+			if err := NewEncoder(&stream, Protocol(proto)).Encode(c.v); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(stream.Bytes(), want) {
+				t.Errorf("%s, protocol %d: Encoder wrote %d bytes, Marshal with the exact table %d, first difference at %d",
+					c.name, proto, stream.Len(), len(want), firstDiff(stream.Bytes(), want))
+			}
 			if (indexed > 0 || exact) != c.wantIndexed || (c.wantExact >= 0 && exact != (c.wantExact == 1)) {
 				t.Errorf("%s, protocol %d: indexed %d pages, exact %v; the case is meant to index: %v, go exact: %d",
 					c.name, proto, indexed, exact, c.wantIndexed, c.wantExact)
