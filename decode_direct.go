@@ -45,6 +45,13 @@ type direct struct {
 	peek  int              // lookahead steps left, bounding the guesses' cost
 	box   boxes            // chunks the short strings are made in
 	am    *anyMachine      // the machine of decodes into any, kept with the pool
+
+	// Scratch space for the items of a list or dict of strings before
+	// the container is made (see directStrings): scratch holds strings
+	// (list items, dict keys), the others dict values.
+	scratch     []string
+	scratchVals []string
+	scratchInts []int64
 }
 
 // directMemo is one memo entry: a str (its text in data) or some other
@@ -115,6 +122,9 @@ func (d *direct) release() {
 	if len(d.strs) > 0 {
 		clear(d.strs)
 	}
+	clear(d.scratch) // a decode that gave up may have left strings in them
+	clear(d.scratchVals)
+	d.scratch, d.scratchVals, d.scratchInts = d.scratch[:0], d.scratchVals[:0], d.scratchInts[:0]
 	d.data, d.cfg, d.conf, d.box = nil, nil, config{}, boxes{}
 	directPool.Put(d)
 }

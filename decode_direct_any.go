@@ -431,6 +431,11 @@ type boxes struct {
 	strs    []string
 	textBuf []byte
 	input   int // length of the input: no chunk of text need be longer
+
+	// Chunks the short slices of the typed decoder are cut from.
+	strSlices   []string
+	intSlices   []int64
+	floatSlices []float64
 }
 
 const (
@@ -508,4 +513,23 @@ func (b *boxes) text(p []byte) string {
 	at := len(b.textBuf)
 	b.textBuf = append(b.textBuf, p...)
 	return unsafe.String(&b.textBuf[at], len(p))
+}
+
+// sliceAlone is the length above which a slice the typed decoder makes
+// gets its own allocation rather than a part of a chunk.
+const sliceAlone = 64
+
+// carve returns an empty slice with room for n items: for a short one, a
+// part of *chunk no other slice is given (its capacity ends where the next
+// one's part starts), so that many short slices cost one allocation.
+func carve[T any](chunk *[]T, n int) []T {
+	if n > sliceAlone || n == 0 {
+		return make([]T, 0, n)
+	}
+	if cap(*chunk)-len(*chunk) < n {
+		*chunk = make([]T, 0, max(nextChunk(cap(*chunk), boxChunkMin, boxChunkMax), n))
+	}
+	at := len(*chunk)
+	*chunk = (*chunk)[:at+n]
+	return (*chunk)[at : at : at+n]
 }

@@ -397,9 +397,10 @@ func (c *directCompiler) sliceFunc(t reflect.Type) directFunc {
 			return false
 		}
 		s := sliceHeader{data: reflect.MakeSlice(t, 0, 0).UnsafePointer()}
+		start := d.pos
 		ok := d.items(false, elemStarts, func(d *direct, op byte) bool {
 			if s.len == s.cap {
-				s = growSlice(t, s)
+				s = growSlice(t, s, d.itemsHint(start, s.len))
 			}
 			s.len++
 			return elem.fn(d, op, unsafe.Add(s.data, uintptr(s.len-1)*size))
@@ -410,12 +411,27 @@ func (c *directCompiler) sliceFunc(t reflect.Type) directFunc {
 	}
 }
 
-// growSlice returns s with room for at least one more item.
-func growSlice(t reflect.Type, s sliceHeader) sliceHeader {
-	n := max(2*s.cap, 4)
+// growSlice returns s with room for at least one more item: twice as
+// much, or up to eight times as much if hint (a guess at the final
+// length) says so. The bound keeps the memory a wrong guess wastes to a
+// few times what the items read so far take.
+func growSlice(t reflect.Type, s sliceHeader, hint int) sliceHeader {
+	n := max(2*s.cap, 4, min(hint, 8*s.cap))
 	grown := reflect.MakeSlice(t, s.len, n)
 	reflect.Copy(grown, reflect.NewAt(t, unsafe.Pointer(&s)).Elem())
 	return sliceHeader{data: grown.UnsafePointer(), len: s.len, cap: n}
+}
+
+// itemsHint guesses the final length of a list of n items so far, whose
+// first item started at offset start: the rest of the input, at the
+// bytes per item read so far. It guesses only from a sample of a few
+// hundred items (0: no guess), and never beyond MaxContainerLen.
+func (d *direct) itemsHint(start, n int) int {
+	if n < 256 {
+		return 0
+	}
+	per := max((d.pos-start)/n, 1)
+	return int(min(int64(n+(len(d.data)-d.pos)/per+1), d.cfg.maxContainerLen))
 }
 
 // countAhead counts the items of the opcodes in sizes (argument sizes by
@@ -446,13 +462,14 @@ var (
 // directFloat64s decodes a list into a []float64 with no call per item
 // for runs of BINFLOAT items.
 func directFloat64s(d *direct, op byte, p ptr) bool {
-	return directNumbers(d, op, p, &binFloatArgSizes, &floatStarts, (*direct).floatRun)
+	return directNumbers(d, op, p, &binFloatArgSizes, &floatStarts, (*direct).floatRun, &d.box.floatSlices)
 }
 
 // directNumbers decodes a list into a []T sized by counting the items of
-// the opcodes in sizes ahead, with run reading the items in runs.
+// the opcodes in sizes ahead, with run reading the items in runs; a short
+// one is cut from chunk.
 func directNumbers[T int64 | float64](d *direct, op byte, p ptr, sizes *[256]int8, starts *opSet,
-	run func(d *direct, op byte, out []T, maxLen int) ([]T, bool)) bool {
+	run func(d *direct, op byte, out []T, maxLen int) ([]T, bool), chunk *[]T) bool {
 	if op != opEmptyList {
 		return directNilSlice(d, op, p)
 	}
@@ -460,7 +477,7 @@ func directNumbers[T int64 | float64](d *direct, op byte, p ptr, sizes *[256]int
 		return false
 	}
 	maxLen := int(min(d.cfg.maxContainerLen, math.MaxInt))
-	out := make([]T, 0, min(d.countAhead(sizes), maxLen))
+	out := carve(chunk, min(d.countAhead(sizes), maxLen))
 	ok := d.items(false, starts, func(d *direct, op byte) bool {
 		var ok bool
 		out, ok = run(d, op, out, maxLen)
@@ -492,7 +509,7 @@ func (d *direct) floatRun(op byte, out []float64, maxLen int) ([]float64, bool) 
 // directInt64s decodes a list into an []int64 with no call per item for
 // runs of BININT1 and BININT2 items.
 func directInt64s(d *direct, op byte, p ptr) bool {
-	return directNumbers(d, op, p, &binIntArgSizes, &intStarts, (*direct).intRun)
+	return directNumbers(d, op, p, &binIntArgSizes, &intStarts, (*direct).intRun, &d.box.intSlices)
 }
 
 // intRun appends the int whose opcode op was just read, and the BININT1
@@ -525,7 +542,10 @@ func (d *direct) intRun(op byte, out []int64, maxLen int) ([]int64, bool) {
 	return out, true
 }
 
-// directStrings decodes a list into a []string.
+// directStrings decodes a list into a []string. The first strings are
+// gathered in d's scratch and copied into a slice of the exact length, so
+// that a short list (the usual case) costs no scan ahead; a list longer
+// than scratchItems is sized once by counting the strings ahead.
 func directStrings(d *direct, op byte, p ptr) bool {
 	if op != opEmptyList {
 		return directNilSlice(d, op, p)
@@ -533,18 +553,46 @@ func directStrings(d *direct, op byte, p ptr) bool {
 	if !d.open() {
 		return false
 	}
-	out := make([]string, 0, min(d.countFlat(d.pos), int(min(d.cfg.maxContainerLen, math.MaxInt32))))
+	start := len(d.scratch)
+	var out []string // set once the list outgrows the scratch
 	ok := d.items(false, &strStarts, func(d *direct, op byte) bool {
 		off, n, slot, ok := d.str(op)
 		if !ok {
 			return false
 		}
-		out = append(out, d.text(off, n, slot, op == opBinget || op == opLongBinget))
+		s := d.text(off, n, slot, op == opBinget || op == opLongBinget)
+		if out != nil {
+			out = append(out, s)
+			return true
+		}
+		d.scratch = append(d.scratch, s)
+		if len(d.scratch)-start == scratchItems {
+			got := d.scratch[start:]
+			out = make([]string, len(got), len(got)+min(d.countFlat(d.pos), int(min(d.cfg.maxContainerLen, math.MaxInt32))))
+			copy(out, got)
+			d.dropScratch(start)
+		}
 		return true
 	})
 	d.close()
+	if out == nil {
+		n := len(d.scratch) - start
+		out = carve(&d.box.strSlices, n)[:n]
+		copy(out, d.scratch[start:])
+		d.dropScratch(start)
+	}
 	*(*[]string)(p) = out
 	return ok
+}
+
+// scratchItems is how many items of a list or dict of strings are gathered
+// in the scratch before the container is sized by counting ahead.
+const scratchItems = 32
+
+// dropScratch empties d's scratch from index start on.
+func (d *direct) dropScratch(start int) {
+	clear(d.scratch[start:])
+	d.scratch = d.scratch[:start]
 }
 
 // directNilSlice decodes None into a nil slice; anything else but a list
@@ -570,9 +618,9 @@ func (c *directCompiler) mapFunc(t reflect.Type) directFunc {
 	keyStarts := startOps(t.Key())
 	switch t {
 	case mapStringStringType:
-		return directStringMap(directText)
+		return directStringMap(directText, func(d *direct) *[]string { return &d.scratchVals })
 	case mapStringInt64Type:
-		return directStringMap(directInt64)
+		return directStringMap(directInt64, func(d *direct) *[]int64 { return &d.scratchInts })
 	}
 	return func(d *direct, op byte, p ptr) bool {
 		if op == opNone {
@@ -622,8 +670,11 @@ func directText(d *direct, op byte) (string, bool) {
 func directInt64(d *direct, op byte) (int64, bool) { return d.integer(op) }
 
 // directStringMap decodes a dict into a map[string]V without reflection;
-// elem reads one value.
-func directStringMap[V any](elem func(d *direct, op byte) (V, bool)) directFunc {
+// elem reads one value. A new map's first pairs are gathered in d's
+// scratch (vals gives the one for values), so that a small dict (the
+// usual case) costs no scan ahead: the map is made when the dict ends, or
+// sized by counting the pairs ahead once it has scratchItems of them.
+func directStringMap[V any](elem func(d *direct, op byte) (V, bool), vals func(d *direct) *[]V) directFunc {
 	return func(d *direct, op byte, p ptr) bool {
 		if op == opNone {
 			*(*map[string]V)(p) = nil
@@ -634,31 +685,69 @@ func directStringMap[V any](elem func(d *direct, op byte) (V, bool)) directFunc 
 			return false
 		}
 		m := *(*map[string]V)(p)
-		if m == nil || d.memoFollows() {
-			// Sized for the plain keys and values ahead (which may run past
-			// this dict's, costing only room).
-			m = make(map[string]V, d.countFlat(d.pos)/2)
-			*(*map[string]V)(p) = m
-		}
+		fresh := m == nil || d.memoFollows()
 		if !d.open() {
 			return false
 		}
+		if !fresh {
+			ok := d.items(true, &strStarts, func(d *direct, op byte) bool {
+				k, v, ok := directPair(d, op, elem)
+				m[k] = v
+				return ok
+			})
+			d.close()
+			return ok
+		}
+		vs := vals(d)
+		start, vstart := len(d.scratch), len(*vs)
+		m = nil
 		ok := d.items(true, &strStarts, func(d *direct, op byte) bool {
-			k, ok := directText(d, op)
-			if !ok {
-				return false
+			k, v, ok := directPair(d, op, elem)
+			if m != nil {
+				m[k] = v
+				return ok
 			}
-			vop, ok := d.next()
-			if !ok {
-				return false
+			d.scratch, *vs = append(d.scratch, k), append(*vs, v)
+			if len(d.scratch)-start == scratchItems {
+				m = scratchMap(d, start, vs, vstart, d.countFlat(d.pos)/2)
 			}
-			v, ok := elem(d, vop)
-			m[k] = v
 			return ok
 		})
 		d.close()
+		if m == nil {
+			m = scratchMap(d, start, vs, vstart, 0)
+		}
+		*(*map[string]V)(p) = m
 		return ok
 	}
+}
+
+// directPair reads a key, whose opcode op was just read, and its value.
+func directPair[V any](d *direct, op byte, elem func(d *direct, op byte) (V, bool)) (k string, v V, ok bool) {
+	if k, ok = directText(d, op); !ok {
+		return k, v, false
+	}
+	vop, ok := d.next()
+	if !ok {
+		return k, v, false
+	}
+	v, ok = elem(d, vop)
+	return k, v, ok
+}
+
+// scratchMap makes a map of the pairs gathered in the scratch from start
+// (keys) and vstart (values) on, with room for more pairs, and empties the
+// scratch.
+func scratchMap[V any](d *direct, start int, vs *[]V, vstart int, more int) map[string]V {
+	keys, values := d.scratch[start:], (*vs)[vstart:]
+	m := make(map[string]V, len(keys)+more)
+	for i, k := range keys {
+		m[k] = values[i]
+	}
+	d.dropScratch(start)
+	clear(values)
+	*vs = (*vs)[:vstart]
+	return m
 }
 
 // --- pointers ------------------------------------------------------------------
