@@ -39,12 +39,12 @@ type direct struct {
 	conf     config
 
 	memo  []directMemo
-	nmemo int64            // memo indices in use, as machine.memo.count
-	strs  map[int32]string // Go strings made for memoized str fetched by GET
-	depth int              // containers open
-	peek  int              // lookahead steps left, bounding the guesses' cost
-	box   boxes            // chunks the short strings are made in
-	am    *anyMachine      // the machine of decodes into any, kept with the pool
+	nmemo int64       // memo indices in use, as machine.memo.count
+	strs  []string    // Go strings made for memoized str fetched by GET (directMemo.str)
+	depth int         // containers open
+	peek  int         // lookahead steps left, bounding the guesses' cost
+	box   boxes       // chunks the short strings are made in
+	am    *anyMachine // the machine of decodes into any, kept with the pool
 
 	// Scratch space for the items of a list or dict of strings before
 	// the container is made (see directStrings): scratch holds strings
@@ -61,6 +61,7 @@ type directMemo struct {
 	n     int32 // length of the text
 	owner int32 // id of the struct decoder whose field field names, or 0
 	field int32
+	str   int32 // 1 + the index in strs of the Go string made for it, or 0
 }
 
 const (
@@ -119,8 +120,10 @@ func (d *direct) release() {
 	if cap(d.memo) > maxPooledMemo {
 		d.memo = nil
 	}
-	if len(d.strs) > 0 {
-		clear(d.strs)
+	clear(d.strs)
+	d.strs = d.strs[:0]
+	if cap(d.strs) > maxPooledMemo {
+		d.strs = nil
 	}
 	clear(d.scratch) // a decode that gave up may have left strings in them
 	clear(d.scratchVals)
@@ -385,14 +388,13 @@ func (d *direct) text(off, n int, slot int32, fetched bool) string {
 	if !fetched {
 		return d.box.text(d.data[off : off+n])
 	}
-	if s, ok := d.strs[slot]; ok {
-		return s
+	e := &d.memo[slot]
+	if e.str > 0 {
+		return d.strs[e.str-1]
 	}
 	s := d.box.text(d.data[off : off+n])
-	if d.strs == nil {
-		d.strs = map[int32]string{}
-	}
-	d.strs[slot] = s
+	d.strs = append(d.strs, s)
+	e.str = int32(len(d.strs))
 	return s
 }
 

@@ -883,6 +883,15 @@ func (ds *directStruct) decode(d *direct, op byte, p ptr) bool {
 // memoized key remembers its field, so that the keys of the records after
 // the first, which CPython writes as memo references, cost no lookup.
 func (ds *directStruct) fieldOf(d *direct, op byte, names []string, byName map[string]int, hint int) (int, bool) {
+	if op == opBinget && d.pos < d.limit {
+		// The common case inline: a key met before.
+		if i := d.data[d.pos]; int(i) < len(d.memo) {
+			if e := &d.memo[i]; e.owner == ds.id && e.off >= 0 {
+				d.pos++
+				return int(e.field), true
+			}
+		}
+	}
 	off, n, slot, ok := d.str(op)
 	if !ok {
 		return 0, false
