@@ -117,9 +117,9 @@ func (m *anyMachine) run() (any, bool) {
 			}
 			m.push(cloneBytes(b), 0)
 		case opEmptyList:
-			m.push(&List{Items: []any{}}, 1) // empty, not nil, as the general decoder makes it
+			m.push(m.box.list(), 1)
 		case opEmptyDict:
-			m.push(&Dict{}, 1)
+			m.push(m.box.dict(), 1)
 		case opEmptyTuple:
 			m.push(Tuple{}, 1)
 		case opMark:
@@ -274,7 +274,9 @@ func (m *anyMachine) appendItems(from int) bool {
 	if !ok {
 		return false
 	}
-	if items := m.stack[from:]; cap(l.Items)-len(l.Items) < len(items) {
+	if items := m.stack[from:]; cap(l.Items) == 0 && len(items) < batchSize {
+		l.Items = carveFirst(&m.box.anys, len(items), m.box.input/16) // a short list: all its items are here
+	} else if cap(l.Items)-len(l.Items) < len(items) {
 		grown := make([]any, len(l.Items), max(len(l.Items)+len(items)+m.more(len(items)), 2*cap(l.Items)))
 		copy(grown, l.Items)
 		l.Items = grown
@@ -308,7 +310,9 @@ func (m *anyMachine) setItems(from int) bool {
 		return false
 	}
 	pairs := m.stack[from:]
-	if room := cap(d.t.entries) - len(d.t.entries); room < len(pairs)/2 {
+	if cap(d.t.entries) == 0 && len(pairs) < 2*batchSize {
+		d.t.entries = carveFirst(&m.box.entries, len(pairs)/2, m.box.input/16) // a small dict: all its pairs are here
+	} else if room := cap(d.t.entries) - len(d.t.entries); room < len(pairs)/2 {
 		d.t.reserve(len(pairs)/2 + m.more(len(pairs))/2)
 	}
 	for i := 0; i < len(pairs); i += 2 {
@@ -436,6 +440,13 @@ type boxes struct {
 	strSlices   []string
 	intSlices   []int64
 	floatSlices []float64
+
+	// Chunks of the decoder into any: its lists and dicts, and the items
+	// and entries of the short ones.
+	lists   []List
+	dicts   []Dict
+	anys    []any
+	entries []entry
 }
 
 const (
@@ -532,4 +543,34 @@ func carve[T any](chunk *[]T, n int) []T {
 	at := len(*chunk)
 	*chunk = (*chunk)[:at+n]
 	return (*chunk)[at : at : at+n]
+}
+
+// carveFirst is carve, making a first chunk of about first items (input/16
+// for the items of lists and dicts, which take 2 bytes of input or more:
+// enough for a small pickle's in one chunk, with room at most 8 times the
+// input's).
+func carveFirst[T any](chunk *[]T, n, first int) []T {
+	if *chunk == nil && n > 0 && n <= sliceAlone {
+		*chunk = make([]T, 0, min(max(first, boxChunkMin, n), boxChunkMax))
+	}
+	return carve(chunk, n)
+}
+
+// list returns a new empty *List (its Items empty, not nil, as the general
+// decoder makes them), from a chunk.
+func (b *boxes) list() *List {
+	if len(b.lists) == cap(b.lists) {
+		b.lists = make([]List, 0, nextChunk(cap(b.lists), 2, boxChunkMax))
+	}
+	b.lists = append(b.lists, List{Items: []any{}})
+	return &b.lists[len(b.lists)-1]
+}
+
+// dict returns a new empty *Dict, from a chunk.
+func (b *boxes) dict() *Dict {
+	if len(b.dicts) == cap(b.dicts) {
+		b.dicts = make([]Dict, 0, nextChunk(cap(b.dicts), 2, boxChunkMax))
+	}
+	b.dicts = append(b.dicts, Dict{})
+	return &b.dicts[len(b.dicts)-1]
 }
