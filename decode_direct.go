@@ -385,6 +385,9 @@ func textValid(b []byte) bool {
 // memo is made once and shared, as the general decoder does, so that many
 // references to one long str cost one copy.
 func (d *direct) text(off, n int, slot int32, fetched bool) string {
+	if d.cfg.zeroCopy {
+		return aliasString(d.data[off : off+n])
+	}
 	if !fetched {
 		return d.box.text(d.data[off : off+n])
 	}

@@ -115,7 +115,11 @@ func (m *anyMachine) run() (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			m.push(cloneBytes(b), 0)
+			if m.r.cfg.zeroCopy {
+				m.push(aliasBytes(b), 0)
+			} else {
+				m.push(cloneBytes(b), 0)
+			}
 		case opEmptyList:
 			m.push(m.box.list(), 1)
 		case opEmptyDict:
@@ -242,7 +246,11 @@ func (m *anyMachine) text(op byte) bool {
 	if !ok || !textValid(b) {
 		return false
 	}
-	m.push(m.box.string(m.box.text(b)), 0)
+	if m.r.cfg.zeroCopy {
+		m.push(m.box.string(aliasString(b)), 0)
+	} else {
+		m.push(m.box.string(m.box.text(b)), 0)
+	}
 	return true
 }
 
@@ -500,7 +508,7 @@ func (b *boxes) string(s string) any {
 	if len(b.strs) == cap(b.strs) {
 		n := nextChunk(cap(b.strs), boxChunkMin, boxChunkMax)
 		if b.strs == nil {
-			n = min(max(b.input/8, boxChunkMin), boxChunkMax)
+			n = min(max(b.input/8, boxChunkMin), 128) // little for a pickle of one large payload
 		}
 		b.strs = make([]string, 0, n)
 	}
@@ -546,12 +554,13 @@ func carve[T any](chunk *[]T, n int) []T {
 }
 
 // carveFirst is carve, making a first chunk of about first items (input/16
-// for the items of lists and dicts, which take 2 bytes of input or more:
-// enough for a small pickle's in one chunk, with room at most 8 times the
-// input's).
+// for the items of lists and dicts, which take 2 bytes of input or more),
+// at most sliceAlone: enough for a small pickle's in one chunk, with room
+// at most 8 times the input's, and little for a pickle that is mostly one
+// large payload.
 func carveFirst[T any](chunk *[]T, n, first int) []T {
 	if *chunk == nil && n > 0 && n <= sliceAlone {
-		*chunk = make([]T, 0, min(max(first, boxChunkMin, n), boxChunkMax))
+		*chunk = make([]T, 0, min(max(first, boxChunkMin, n), sliceAlone))
 	}
 	return carve(chunk, n)
 }

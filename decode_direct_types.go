@@ -205,7 +205,8 @@ func directString(d *direct, op byte, p ptr) bool {
 	return true
 }
 
-// directBytes decodes bytes into a []byte, copied (or None into nil).
+// directBytes decodes bytes into a []byte, copied unless ZeroCopy is on
+// (or None into nil).
 func directBytes(d *direct, op byte, p ptr) bool {
 	if op == opNone {
 		*(*[]byte)(p) = nil
@@ -216,7 +217,11 @@ func directBytes(d *direct, op byte, p ptr) bool {
 	if !ok {
 		return false
 	}
-	*(*[]byte)(p) = cloneBytes(b)
+	if d.cfg.zeroCopy {
+		*(*[]byte)(p) = aliasBytes(b)
+	} else {
+		*(*[]byte)(p) = cloneBytes(b)
+	}
 	return true
 }
 

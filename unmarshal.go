@@ -132,7 +132,9 @@ func (b *binder) bindRoot(root int32, target reflect.Value) error {
 // A Decoder reads a sequence of pickles from an input stream, such as a file
 // written by repeated pickle.dump calls or by an Encoder. It reads in bounded
 // chunks as it needs bytes, and may read past the pickle it returns; the
-// bytes it holds are used by the next Decode.
+// bytes it holds are used by the next Decode. It never writes again into a
+// buffer byte once read, so that with the ZeroCopy option each result may
+// point into the buffer its pickle was read into (which it keeps alive).
 type Decoder struct {
 	r      io.Reader
 	cfg    config
@@ -190,6 +192,8 @@ func (d *Decoder) More() bool {
 	for {
 		n, err := d.r.Read(one[:])
 		if n > 0 {
+			// d.buf is empty and starts past every byte decoded so far, so
+			// this writes no byte a ZeroCopy result points into.
 			d.buf = append(d.buf[:0], one[0])
 			return true
 		}
