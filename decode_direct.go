@@ -46,6 +46,11 @@ type direct struct {
 	box   boxes       // chunks the short strings are made in
 	am    *anyMachine // the machine of decodes into any, kept with the pool
 
+	// sizeHint, when not 0, is a guess at the size of the pickle at the
+	// start of data, which may be followed by more (a Decoder's buffer):
+	// chunks are sized from it rather than from len(data).
+	sizeHint int
+
 	// Scratch space for the items of a list or dict of strings before
 	// the container is made (see directStrings): scratch holds strings
 	// (list items, dict keys), the others dict values.
@@ -95,6 +100,9 @@ func (d *direct) begin(data []byte) {
 	d.memo, d.nmemo, d.depth = d.memo[:0], 0, 0
 	d.peek = 4*len(data) + 1<<16
 	d.box = boxes{input: len(data)}
+	if d.sizeHint > 0 {
+		d.box.input = min(d.sizeHint, len(data))
+	}
 }
 
 // decode is decodeDirect with d's configuration.
@@ -128,7 +136,7 @@ func (d *direct) release() {
 	clear(d.scratch) // a decode that gave up may have left strings in them
 	clear(d.scratchVals)
 	d.scratch, d.scratchVals, d.scratchInts = d.scratch[:0], d.scratchVals[:0], d.scratchInts[:0]
-	d.data, d.cfg, d.conf, d.box = nil, nil, config{}, boxes{}
+	d.data, d.cfg, d.conf, d.box, d.sizeHint = nil, nil, config{}, boxes{}, 0
 	directPool.Put(d)
 }
 

@@ -53,7 +53,7 @@ func (r *direct) decodeAny(data []byte) (v any, end int, ok bool) {
 	}
 	m := r.am
 	m.r = r
-	m.box.input = len(data)
+	m.box.input = r.box.input
 	defer m.reset()
 	v, ok = m.run()
 	return v, r.pos, ok

@@ -341,8 +341,8 @@ func (m *machine) fill(n int) error {
 	}
 	for len(m.data)-m.pos < n {
 		want := n - (len(m.data) - m.pos)
-		if want < 4096 {
-			want = 4096
+		if want < 32<<10 {
+			want = 32 << 10
 		}
 		if want > readChunk {
 			want = readChunk
