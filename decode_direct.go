@@ -50,13 +50,6 @@ type direct struct {
 	// start of data, which may be followed by more (a Decoder's buffer):
 	// chunks are sized from it rather than from len(data).
 	sizeHint int
-
-	// Scratch space for the items of a list or dict of strings before
-	// the container is made (see directStrings): scratch holds strings
-	// (list items, dict keys), the others dict values.
-	scratch     []string
-	scratchVals []string
-	scratchInts []int64
 }
 
 // directMemo is one memo entry: a str (its text in data) or some other
@@ -133,9 +126,6 @@ func (d *direct) release() {
 	if cap(d.strs) > maxPooledMemo {
 		d.strs = nil
 	}
-	clear(d.scratch) // a decode that gave up may have left strings in them
-	clear(d.scratchVals)
-	d.scratch, d.scratchVals, d.scratchInts = d.scratch[:0], d.scratchVals[:0], d.scratchInts[:0]
 	d.data, d.cfg, d.conf, d.box, d.sizeHint = nil, nil, config{}, boxes{}, 0
 	directPool.Put(d)
 }

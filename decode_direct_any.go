@@ -546,7 +546,11 @@ func carve[T any](chunk *[]T, n int) []T {
 		return make([]T, 0, n)
 	}
 	if cap(*chunk)-len(*chunk) < n {
-		*chunk = make([]T, 0, max(nextChunk(cap(*chunk), boxChunkMin, boxChunkMax), n))
+		size := max(nextChunk(cap(*chunk), boxChunkMin, boxChunkMax), n)
+		if *chunk == nil {
+			size = n // the first: exactly the first slice, which may be the only one
+		}
+		*chunk = make([]T, 0, size)
 	}
 	at := len(*chunk)
 	*chunk = (*chunk)[:at+n]

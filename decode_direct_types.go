@@ -547,10 +547,12 @@ func (d *direct) intRun(op byte, out []int64, maxLen int) ([]int64, bool) {
 	return out, true
 }
 
-// directStrings decodes a list into a []string. The first strings are
-// gathered in d's scratch and copied into a slice of the exact length, so
-// that a short list (the usual case) costs no scan ahead; a list longer
-// than scratchItems is sized once by counting the strings ahead.
+// directStrings decodes a list into a []string. A short list's strings
+// are written straight into the room left in the chunk of string slices
+// (nothing else takes from that chunk while they are read: the items are
+// strings), and the slice is cut there when the list ends, so that it costs
+// no scan ahead and no copy; a list that outgrows the room is moved to a
+// slice of its own, sized by counting the strings ahead.
 func directStrings(d *direct, op byte, p ptr) bool {
 	if op != opEmptyList {
 		return directNilSlice(d, op, p)
@@ -558,46 +560,41 @@ func directStrings(d *direct, op byte, p ptr) bool {
 	if !d.open() {
 		return false
 	}
-	start := len(d.scratch)
-	var out []string // set once the list outgrows the scratch
+	chunk := &d.box.strSlices
+	if cap(*chunk)-len(*chunk) < boxChunkMin {
+		*chunk = make([]string, 0, nextChunk(cap(*chunk), boxChunkMin, boxChunkMax))
+	}
+	at := len(*chunk)
+	room := (*chunk)[at:cap(*chunk)]
+	n := 0
+	var out []string // set once the list outgrows the room
 	ok := d.items(false, &strStarts, func(d *direct, op byte) bool {
-		off, n, slot, ok := d.str(op)
+		off, size, slot, ok := d.str(op)
 		if !ok {
 			return false
 		}
-		s := d.text(off, n, slot, op == opBinget || op == opLongBinget)
-		if out != nil {
+		s := d.text(off, size, slot, op == opBinget || op == opLongBinget)
+		switch {
+		case out != nil:
 			out = append(out, s)
-			return true
-		}
-		d.scratch = append(d.scratch, s)
-		if len(d.scratch)-start == scratchItems {
-			got := d.scratch[start:]
-			out = make([]string, len(got), len(got)+min(d.countFlat(d.pos), int(min(d.cfg.maxContainerLen, math.MaxInt32))))
-			copy(out, got)
-			d.dropScratch(start)
+		case n < len(room):
+			room[n] = s
+			n++
+		default:
+			out = make([]string, n, n+1+min(d.countFlat(d.pos), int(min(d.cfg.maxContainerLen, math.MaxInt32))))
+			copy(out, room)
+			clear(room)
+			out = append(out, s)
 		}
 		return true
 	})
 	d.close()
 	if out == nil {
-		n := len(d.scratch) - start
-		out = carve(&d.box.strSlices, n)[:n]
-		copy(out, d.scratch[start:])
-		d.dropScratch(start)
+		*chunk = (*chunk)[:at+n]
+		out = (*chunk)[at : at+n : at+n]
 	}
 	*(*[]string)(p) = out
 	return ok
-}
-
-// scratchItems is how many items of a list or dict of strings are gathered
-// in the scratch before the container is sized by counting ahead.
-const scratchItems = 32
-
-// dropScratch empties d's scratch from index start on.
-func (d *direct) dropScratch(start int) {
-	clear(d.scratch[start:])
-	d.scratch = d.scratch[:start]
 }
 
 // directNilSlice decodes None into a nil slice; anything else but a list
@@ -623,9 +620,9 @@ func (c *directCompiler) mapFunc(t reflect.Type) directFunc {
 	keyStarts := startOps(t.Key())
 	switch t {
 	case mapStringStringType:
-		return directStringMap(directText, func(d *direct) *[]string { return &d.scratchVals })
+		return directStringMap(directText)
 	case mapStringInt64Type:
-		return directStringMap(directInt64, func(d *direct) *[]int64 { return &d.scratchInts })
+		return directStringMap(directInt64)
 	}
 	return func(d *direct, op byte, p ptr) bool {
 		if op == opNone {
@@ -675,11 +672,10 @@ func directText(d *direct, op byte) (string, bool) {
 func directInt64(d *direct, op byte) (int64, bool) { return d.integer(op) }
 
 // directStringMap decodes a dict into a map[string]V without reflection;
-// elem reads one value. A new map's first pairs are gathered in d's
-// scratch (vals gives the one for values), so that a small dict (the
-// usual case) costs no scan ahead: the map is made when the dict ends, or
-// sized by counting the pairs ahead once it has scratchItems of them.
-func directStringMap[V any](elem func(d *direct, op byte) (V, bool), vals func(d *direct) *[]V) directFunc {
+// elem reads one value. A new map is made without a size (a map of up to 8
+// entries has no use for one), and only when a 9th pair comes are the
+// pairs ahead counted, and the map moved to one of that size.
+func directStringMap[V any](elem func(d *direct, op byte) (V, bool)) directFunc {
 	return func(d *direct, op byte, p ptr) bool {
 		if op == opNone {
 			*(*map[string]V)(p) = nil
@@ -691,41 +687,37 @@ func directStringMap[V any](elem func(d *direct, op byte) (V, bool), vals func(d
 		}
 		m := *(*map[string]V)(p)
 		fresh := m == nil || d.memoFollows()
+		if fresh {
+			m = map[string]V{}
+			*(*map[string]V)(p) = m
+		}
 		if !d.open() {
 			return false
 		}
-		if !fresh {
-			ok := d.items(true, &strStarts, func(d *direct, op byte) bool {
-				k, v, ok := directPair(d, op, elem)
-				m[k] = v
-				return ok
-			})
-			d.close()
-			return ok
-		}
-		vs := vals(d)
-		start, vstart := len(d.scratch), len(*vs)
-		m = nil
 		ok := d.items(true, &strStarts, func(d *direct, op byte) bool {
 			k, v, ok := directPair(d, op, elem)
-			if m != nil {
-				m[k] = v
-				return ok
+			if fresh && len(m) == smallMap {
+				if _, there := m[k]; !there {
+					sized := make(map[string]V, smallMap+1+d.countFlat(d.pos)/2)
+					for k, v := range m {
+						sized[k] = v
+					}
+					m = sized
+					*(*map[string]V)(p) = m
+				}
+				fresh = false
 			}
-			d.scratch, *vs = append(d.scratch, k), append(*vs, v)
-			if len(d.scratch)-start == scratchItems {
-				m = scratchMap(d, start, vs, vstart, d.countFlat(d.pos)/2)
-			}
+			m[k] = v
 			return ok
 		})
 		d.close()
-		if m == nil {
-			m = scratchMap(d, start, vs, vstart, 0)
-		}
-		*(*map[string]V)(p) = m
 		return ok
 	}
 }
+
+// smallMap is the number of entries a Go map holds without growing from
+// its first allocation (one group).
+const smallMap = 8
 
 // directPair reads a key, whose opcode op was just read, and its value.
 func directPair[V any](d *direct, op byte, elem func(d *direct, op byte) (V, bool)) (k string, v V, ok bool) {
@@ -738,21 +730,6 @@ func directPair[V any](d *direct, op byte, elem func(d *direct, op byte) (V, boo
 	}
 	v, ok = elem(d, vop)
 	return k, v, ok
-}
-
-// scratchMap makes a map of the pairs gathered in the scratch from start
-// (keys) and vstart (values) on, with room for more pairs, and empties the
-// scratch.
-func scratchMap[V any](d *direct, start int, vs *[]V, vstart int, more int) map[string]V {
-	keys, values := d.scratch[start:], (*vs)[vstart:]
-	m := make(map[string]V, len(keys)+more)
-	for i, k := range keys {
-		m[k] = values[i]
-	}
-	d.dropScratch(start)
-	clear(values)
-	*vs = (*vs)[:vstart]
-	return m
 }
 
 // --- pointers ------------------------------------------------------------------
