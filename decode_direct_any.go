@@ -283,7 +283,7 @@ func (m *anyMachine) appendItems(from int) bool {
 		return false
 	}
 	if items := m.stack[from:]; cap(l.Items) == 0 && len(items) < batchSize {
-		l.Items = carveFirst(&m.box.anys, len(items), m.box.input/16) // a short list: all its items are here
+		l.Items = carve(&m.box.anys, len(items)) // a short list: all its items are here
 	} else if cap(l.Items)-len(l.Items) < len(items) {
 		grown := make([]any, len(l.Items), max(len(l.Items)+len(items)+m.more(len(items)), 2*cap(l.Items)))
 		copy(grown, l.Items)
@@ -319,7 +319,7 @@ func (m *anyMachine) setItems(from int) bool {
 	}
 	pairs := m.stack[from:]
 	if cap(d.t.entries) == 0 && len(pairs) < 2*batchSize {
-		d.t.entries = carveFirst(&m.box.entries, len(pairs)/2, m.box.input/16) // a small dict: all its pairs are here
+		d.t.entries = carve(&m.box.entries, len(pairs)/2) // a small dict: all its pairs are here
 	} else if room := cap(d.t.entries) - len(d.t.entries); room < len(pairs)/2 {
 		d.t.reserve(len(pairs)/2 + m.more(len(pairs))/2)
 	}
@@ -555,18 +555,6 @@ func carve[T any](chunk *[]T, n int) []T {
 	at := len(*chunk)
 	*chunk = (*chunk)[:at+n]
 	return (*chunk)[at : at : at+n]
-}
-
-// carveFirst is carve, making a first chunk of about first items (input/16
-// for the items of lists and dicts, which take 2 bytes of input or more),
-// at most sliceAlone: enough for a small pickle's in one chunk, with room
-// at most 8 times the input's, and little for a pickle that is mostly one
-// large payload.
-func carveFirst[T any](chunk *[]T, n, first int) []T {
-	if *chunk == nil && n > 0 && n <= sliceAlone {
-		*chunk = make([]T, 0, min(max(first, boxChunkMin, n), sliceAlone))
-	}
-	return carve(chunk, n)
 }
 
 // list returns a new empty *List (its Items empty, not nil, as the general
