@@ -97,9 +97,9 @@ func (b *binder) buildAny(n int32, isShared bool) (any, error) {
 	case nComplex:
 		return complex(bitsFloat(uint64(nd.a)), bitsFloat(uint64(nd.b))), nil
 	case nStr:
-		return b.remember(n, isShared, string(b.m.payload(n))), nil
+		return b.remember(n, isShared, b.stringOf(n)), nil
 	case nBytes:
-		return b.remember(n, isShared, append([]byte{}, b.m.payload(n)...)), nil
+		return b.remember(n, isShared, b.bytesOf(n)), nil
 	case nByteArray:
 		return b.remember(n, isShared, &ByteArray{Bytes: append([]byte{}, b.m.payload(n)...)}), nil
 	case nGlobal:

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // The second pass of decoding, for typed targets: the tape is bound straight
@@ -333,7 +334,7 @@ func decodeBigInt(b *binder, n int32, v reflect.Value) error {
 func decodeByteSlice(b *binder, n int32, v reflect.Value) error {
 	switch b.m.nodes[n].kind {
 	case nBytes, nByteArray:
-		v.SetBytes(cloneBytes(b.m.payload(n)))
+		v.SetBytes(b.bytesOf(n))
 		return nil
 	case nNone:
 		v.SetZero()
@@ -594,11 +595,67 @@ func (b *binder) text(n int32) string {
 				}
 			}
 		}
-		str := string(b.m.payload(n))
+		str := b.stringOf(n)
 		b.remember(n, true, str)
 		return str
 	}
+	return b.stringOf(n)
+}
+
+// aliasable reports whether the payload of node n may be a result as it is
+// with ZeroCopy: the verbatim payload (in the input) of a binary str or
+// bytes opcode.
+func (b *binder) aliasable(n int32) bool {
+	nd := &b.m.nodes[n]
+	return b.cfg.zeroCopy && nd.flags&flagSide == 0 && aliasableOp(nd.op)
+}
+
+// aliasableOp reports whether op is an opcode whose payload ZeroCopy lets a
+// result share: str and bytes in binary form (not bytearray, not Python 2
+// str).
+func aliasableOp(op byte) bool {
+	switch op {
+	case opShortBinunicode, opBinunicode, opBinunicode8, opShortBinbytes, opBinbytes, opBinbytes8:
+		return true
+	}
+	return false
+}
+
+// stringOf returns the Go string of str node n: a copy of its payload, or
+// the payload itself with ZeroCopy.
+func (b *binder) stringOf(n int32) string {
+	if b.aliasable(n) {
+		return aliasString(b.m.payload(n))
+	}
 	return string(b.m.payload(n))
+}
+
+// bytesOf returns the []byte of bytes or bytearray node n: a copy of its
+// payload, or the payload itself with ZeroCopy.
+func (b *binder) bytesOf(n int32) []byte {
+	if b.aliasable(n) {
+		return aliasBytes(b.m.payload(n))
+	}
+	return cloneBytes(b.m.payload(n))
+}
+
+// aliasString returns a string sharing p's memory (ZeroCopy); "" if p is
+// empty.
+func aliasString(p []byte) string {
+	if len(p) == 0 {
+		return ""
+	}
+	return unsafe.String(&p[0], len(p))
+}
+
+// aliasBytes returns p as a result sharing its memory (ZeroCopy), with its
+// capacity cut to its length so that appending to it copies; an empty p
+// gives a new empty slice, as cloneBytes does.
+func aliasBytes(p []byte) []byte {
+	if len(p) == 0 {
+		return []byte{}
+	}
+	return p[:len(p):len(p)]
 }
 
 func newArrayDecoder(t reflect.Type) decodeFunc {

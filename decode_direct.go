@@ -39,12 +39,17 @@ type direct struct {
 	conf     config
 
 	memo  []directMemo
-	nmemo int64            // memo indices in use, as machine.memo.count
-	strs  map[int32]string // Go strings made for memoized str fetched by GET
-	depth int              // containers open
-	peek  int              // lookahead steps left, bounding the guesses' cost
-	box   boxes            // chunks the short strings are made in
-	am    *anyMachine      // the machine of decodes into any, kept with the pool
+	nmemo int64       // memo indices in use, as machine.memo.count
+	strs  []string    // Go strings made for memoized str fetched by GET (directMemo.str)
+	depth int         // containers open
+	peek  int         // lookahead steps left, bounding the guesses' cost
+	box   boxes       // chunks the short strings are made in
+	am    *anyMachine // the machine of decodes into any, kept with the pool
+
+	// sizeHint, when not 0, is a guess at the size of the pickle at the
+	// start of data, which may be followed by more (a Decoder's buffer):
+	// chunks are sized from it rather than from len(data).
+	sizeHint int
 }
 
 // directMemo is one memo entry: a str (its text in data) or some other
@@ -54,6 +59,7 @@ type directMemo struct {
 	n     int32 // length of the text
 	owner int32 // id of the struct decoder whose field field names, or 0
 	field int32
+	str   int32 // 1 + the index in strs of the Go string made for it, or 0
 }
 
 const (
@@ -87,6 +93,9 @@ func (d *direct) begin(data []byte) {
 	d.memo, d.nmemo, d.depth = d.memo[:0], 0, 0
 	d.peek = 4*len(data) + 1<<16
 	d.box = boxes{input: len(data)}
+	if d.sizeHint > 0 {
+		d.box.input = min(d.sizeHint, len(data))
+	}
 }
 
 // decode is decodeDirect with d's configuration.
@@ -112,10 +121,12 @@ func (d *direct) release() {
 	if cap(d.memo) > maxPooledMemo {
 		d.memo = nil
 	}
-	if len(d.strs) > 0 {
-		clear(d.strs)
+	clear(d.strs)
+	d.strs = d.strs[:0]
+	if cap(d.strs) > maxPooledMemo {
+		d.strs = nil
 	}
-	d.data, d.cfg, d.conf, d.box = nil, nil, config{}, boxes{}
+	d.data, d.cfg, d.conf, d.box, d.sizeHint = nil, nil, config{}, boxes{}, 0
 	directPool.Put(d)
 }
 
@@ -372,17 +383,19 @@ func textValid(b []byte) bool {
 // memo is made once and shared, as the general decoder does, so that many
 // references to one long str cost one copy.
 func (d *direct) text(off, n int, slot int32, fetched bool) string {
+	if d.cfg.zeroCopy {
+		return aliasString(d.data[off : off+n])
+	}
 	if !fetched {
 		return d.box.text(d.data[off : off+n])
 	}
-	if s, ok := d.strs[slot]; ok {
-		return s
+	e := &d.memo[slot]
+	if e.str > 0 {
+		return d.strs[e.str-1]
 	}
 	s := d.box.text(d.data[off : off+n])
-	if d.strs == nil {
-		d.strs = map[int32]string{}
-	}
-	d.strs[slot] = s
+	d.strs = append(d.strs, s)
+	e.str = int32(len(d.strs))
 	return s
 }
 

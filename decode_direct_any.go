@@ -53,7 +53,7 @@ func (r *direct) decodeAny(data []byte) (v any, end int, ok bool) {
 	}
 	m := r.am
 	m.r = r
-	m.box.input = len(data)
+	m.box.input = r.box.input
 	defer m.reset()
 	v, ok = m.run()
 	return v, r.pos, ok
@@ -115,11 +115,15 @@ func (m *anyMachine) run() (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			m.push(cloneBytes(b), 0)
+			if m.r.cfg.zeroCopy {
+				m.push(aliasBytes(b), 0)
+			} else {
+				m.push(cloneBytes(b), 0)
+			}
 		case opEmptyList:
-			m.push(&List{Items: []any{}}, 1) // empty, not nil, as the general decoder makes it
+			m.push(m.box.list(), 1)
 		case opEmptyDict:
-			m.push(&Dict{}, 1)
+			m.push(m.box.dict(), 1)
 		case opEmptyTuple:
 			m.push(Tuple{}, 1)
 		case opMark:
@@ -242,7 +246,11 @@ func (m *anyMachine) text(op byte) bool {
 	if !ok || !textValid(b) {
 		return false
 	}
-	m.push(m.box.string(m.box.text(b)), 0)
+	if m.r.cfg.zeroCopy {
+		m.push(m.box.string(aliasString(b)), 0)
+	} else {
+		m.push(m.box.string(m.box.text(b)), 0)
+	}
 	return true
 }
 
@@ -274,7 +282,9 @@ func (m *anyMachine) appendItems(from int) bool {
 	if !ok {
 		return false
 	}
-	if items := m.stack[from:]; cap(l.Items)-len(l.Items) < len(items) {
+	if items := m.stack[from:]; cap(l.Items) == 0 && len(items) < batchSize {
+		l.Items = carve(&m.box.anys, len(items)) // a short list: all its items are here
+	} else if cap(l.Items)-len(l.Items) < len(items) {
 		grown := make([]any, len(l.Items), max(len(l.Items)+len(items)+m.more(len(items)), 2*cap(l.Items)))
 		copy(grown, l.Items)
 		l.Items = grown
@@ -308,7 +318,9 @@ func (m *anyMachine) setItems(from int) bool {
 		return false
 	}
 	pairs := m.stack[from:]
-	if room := cap(d.t.entries) - len(d.t.entries); room < len(pairs)/2 {
+	if cap(d.t.entries) == 0 && len(pairs) < 2*batchSize {
+		d.t.entries = carve(&m.box.entries, len(pairs)/2) // a small dict: all its pairs are here
+	} else if room := cap(d.t.entries) - len(d.t.entries); room < len(pairs)/2 {
 		d.t.reserve(len(pairs)/2 + m.more(len(pairs))/2)
 	}
 	for i := 0; i < len(pairs); i += 2 {
@@ -431,6 +443,18 @@ type boxes struct {
 	strs    []string
 	textBuf []byte
 	input   int // length of the input: no chunk of text need be longer
+
+	// Chunks the short slices of the typed decoder are cut from.
+	strSlices   []string
+	intSlices   []int64
+	floatSlices []float64
+
+	// Chunks of the decoder into any: its lists and dicts, and the items
+	// and entries of the short ones.
+	lists   []List
+	dicts   []Dict
+	anys    []any
+	entries []entry
 }
 
 const (
@@ -484,7 +508,7 @@ func (b *boxes) string(s string) any {
 	if len(b.strs) == cap(b.strs) {
 		n := nextChunk(cap(b.strs), boxChunkMin, boxChunkMax)
 		if b.strs == nil {
-			n = min(max(b.input/8, boxChunkMin), boxChunkMax)
+			n = min(max(b.input/8, boxChunkMin), 128) // little for a pickle of one large payload
 		}
 		b.strs = make([]string, 0, n)
 	}
@@ -508,4 +532,46 @@ func (b *boxes) text(p []byte) string {
 	at := len(b.textBuf)
 	b.textBuf = append(b.textBuf, p...)
 	return unsafe.String(&b.textBuf[at], len(p))
+}
+
+// sliceAlone is the length above which a slice the typed decoder makes
+// gets its own allocation rather than a part of a chunk.
+const sliceAlone = 64
+
+// carve returns an empty slice with room for n items: for a short one, a
+// part of *chunk no other slice is given (its capacity ends where the next
+// one's part starts), so that many short slices cost one allocation.
+func carve[T any](chunk *[]T, n int) []T {
+	if n > sliceAlone || n == 0 {
+		return make([]T, 0, n)
+	}
+	if cap(*chunk)-len(*chunk) < n {
+		size := max(nextChunk(cap(*chunk), boxChunkMin, boxChunkMax), n)
+		if *chunk == nil {
+			size = n // the first: exactly the first slice, which may be the only one
+		}
+		*chunk = make([]T, 0, size)
+	}
+	at := len(*chunk)
+	*chunk = (*chunk)[:at+n]
+	return (*chunk)[at : at : at+n]
+}
+
+// list returns a new empty *List (its Items empty, not nil, as the general
+// decoder makes them), from a chunk.
+func (b *boxes) list() *List {
+	if len(b.lists) == cap(b.lists) {
+		b.lists = make([]List, 0, nextChunk(cap(b.lists), 2, boxChunkMax))
+	}
+	b.lists = append(b.lists, List{Items: []any{}})
+	return &b.lists[len(b.lists)-1]
+}
+
+// dict returns a new empty *Dict, from a chunk.
+func (b *boxes) dict() *Dict {
+	if len(b.dicts) == cap(b.dicts) {
+		b.dicts = make([]Dict, 0, nextChunk(cap(b.dicts), 2, boxChunkMax))
+	}
+	b.dicts = append(b.dicts, Dict{})
+	return &b.dicts[len(b.dicts)-1]
 }

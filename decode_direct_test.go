@@ -328,10 +328,14 @@ func FuzzDirectMatchesGeneral(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		defer watchdog()()
-		for _, tt := range directTargets() {
+		for i, tt := range directTargets() {
 			compareDirect(t, "fuzz input", data, tt)
+			if i < 8 || tt.name == "[]byte" || tt.name == "string" {
+				compareDirect(t, "fuzz input, ZeroCopy", data, tt, ZeroCopy(true))
+			}
 		}
 		compareDirectAny(t, "fuzz input", data)
+		compareDirectAny(t, "fuzz input, ZeroCopy", data, ZeroCopy(true))
 	})
 }
 

@@ -205,7 +205,8 @@ func directString(d *direct, op byte, p ptr) bool {
 	return true
 }
 
-// directBytes decodes bytes into a []byte, copied (or None into nil).
+// directBytes decodes bytes into a []byte, copied unless ZeroCopy is on
+// (or None into nil).
 func directBytes(d *direct, op byte, p ptr) bool {
 	if op == opNone {
 		*(*[]byte)(p) = nil
@@ -216,7 +217,11 @@ func directBytes(d *direct, op byte, p ptr) bool {
 	if !ok {
 		return false
 	}
-	*(*[]byte)(p) = cloneBytes(b)
+	if d.cfg.zeroCopy {
+		*(*[]byte)(p) = aliasBytes(b)
+	} else {
+		*(*[]byte)(p) = cloneBytes(b)
+	}
 	return true
 }
 
@@ -397,9 +402,10 @@ func (c *directCompiler) sliceFunc(t reflect.Type) directFunc {
 			return false
 		}
 		s := sliceHeader{data: reflect.MakeSlice(t, 0, 0).UnsafePointer()}
+		start := d.pos
 		ok := d.items(false, elemStarts, func(d *direct, op byte) bool {
 			if s.len == s.cap {
-				s = growSlice(t, s)
+				s = growSlice(t, s, d.itemsHint(start, s.len))
 			}
 			s.len++
 			return elem.fn(d, op, unsafe.Add(s.data, uintptr(s.len-1)*size))
@@ -410,12 +416,27 @@ func (c *directCompiler) sliceFunc(t reflect.Type) directFunc {
 	}
 }
 
-// growSlice returns s with room for at least one more item.
-func growSlice(t reflect.Type, s sliceHeader) sliceHeader {
-	n := max(2*s.cap, 4)
+// growSlice returns s with room for at least one more item: twice as
+// much, or up to eight times as much if hint (a guess at the final
+// length) says so. The bound keeps the memory a wrong guess wastes to a
+// few times what the items read so far take.
+func growSlice(t reflect.Type, s sliceHeader, hint int) sliceHeader {
+	n := max(2*s.cap, 4, min(hint, 8*s.cap))
 	grown := reflect.MakeSlice(t, s.len, n)
 	reflect.Copy(grown, reflect.NewAt(t, unsafe.Pointer(&s)).Elem())
 	return sliceHeader{data: grown.UnsafePointer(), len: s.len, cap: n}
+}
+
+// itemsHint guesses the final length of a list of n items so far, whose
+// first item started at offset start: the rest of the input, at the
+// bytes per item read so far. It guesses only from a sample of a few
+// hundred items (0: no guess), and never beyond MaxContainerLen.
+func (d *direct) itemsHint(start, n int) int {
+	if n < 256 {
+		return 0
+	}
+	per := max((d.pos-start)/n, 1)
+	return int(min(int64(n+(len(d.data)-d.pos)/per+1), d.cfg.maxContainerLen))
 }
 
 // countAhead counts the items of the opcodes in sizes (argument sizes by
@@ -446,13 +467,14 @@ var (
 // directFloat64s decodes a list into a []float64 with no call per item
 // for runs of BINFLOAT items.
 func directFloat64s(d *direct, op byte, p ptr) bool {
-	return directNumbers(d, op, p, &binFloatArgSizes, &floatStarts, (*direct).floatRun)
+	return directNumbers(d, op, p, &binFloatArgSizes, &floatStarts, (*direct).floatRun, &d.box.floatSlices)
 }
 
 // directNumbers decodes a list into a []T sized by counting the items of
-// the opcodes in sizes ahead, with run reading the items in runs.
+// the opcodes in sizes ahead, with run reading the items in runs; a short
+// one is cut from chunk.
 func directNumbers[T int64 | float64](d *direct, op byte, p ptr, sizes *[256]int8, starts *opSet,
-	run func(d *direct, op byte, out []T, maxLen int) ([]T, bool)) bool {
+	run func(d *direct, op byte, out []T, maxLen int) ([]T, bool), chunk *[]T) bool {
 	if op != opEmptyList {
 		return directNilSlice(d, op, p)
 	}
@@ -460,7 +482,7 @@ func directNumbers[T int64 | float64](d *direct, op byte, p ptr, sizes *[256]int
 		return false
 	}
 	maxLen := int(min(d.cfg.maxContainerLen, math.MaxInt))
-	out := make([]T, 0, min(d.countAhead(sizes), maxLen))
+	out := carve(chunk, min(d.countAhead(sizes), maxLen))
 	ok := d.items(false, starts, func(d *direct, op byte) bool {
 		var ok bool
 		out, ok = run(d, op, out, maxLen)
@@ -492,7 +514,7 @@ func (d *direct) floatRun(op byte, out []float64, maxLen int) ([]float64, bool) 
 // directInt64s decodes a list into an []int64 with no call per item for
 // runs of BININT1 and BININT2 items.
 func directInt64s(d *direct, op byte, p ptr) bool {
-	return directNumbers(d, op, p, &binIntArgSizes, &intStarts, (*direct).intRun)
+	return directNumbers(d, op, p, &binIntArgSizes, &intStarts, (*direct).intRun, &d.box.intSlices)
 }
 
 // intRun appends the int whose opcode op was just read, and the BININT1
@@ -525,7 +547,12 @@ func (d *direct) intRun(op byte, out []int64, maxLen int) ([]int64, bool) {
 	return out, true
 }
 
-// directStrings decodes a list into a []string.
+// directStrings decodes a list into a []string. A short list's strings
+// are written straight into the room left in the chunk of string slices
+// (nothing else takes from that chunk while they are read: the items are
+// strings), and the slice is cut there when the list ends, so that it costs
+// no scan ahead and no copy; a list that outgrows the room is moved to a
+// slice of its own, sized by counting the strings ahead.
 func directStrings(d *direct, op byte, p ptr) bool {
 	if op != opEmptyList {
 		return directNilSlice(d, op, p)
@@ -533,16 +560,39 @@ func directStrings(d *direct, op byte, p ptr) bool {
 	if !d.open() {
 		return false
 	}
-	out := make([]string, 0, min(d.countFlat(d.pos), int(min(d.cfg.maxContainerLen, math.MaxInt32))))
+	chunk := &d.box.strSlices
+	if cap(*chunk)-len(*chunk) < boxChunkMin {
+		*chunk = make([]string, 0, nextChunk(cap(*chunk), boxChunkMin, boxChunkMax))
+	}
+	at := len(*chunk)
+	room := (*chunk)[at:cap(*chunk)]
+	n := 0
+	var out []string // set once the list outgrows the room
 	ok := d.items(false, &strStarts, func(d *direct, op byte) bool {
-		off, n, slot, ok := d.str(op)
+		off, size, slot, ok := d.str(op)
 		if !ok {
 			return false
 		}
-		out = append(out, d.text(off, n, slot, op == opBinget || op == opLongBinget))
+		s := d.text(off, size, slot, op == opBinget || op == opLongBinget)
+		switch {
+		case out != nil:
+			out = append(out, s)
+		case n < len(room):
+			room[n] = s
+			n++
+		default:
+			out = make([]string, n, n+1+min(d.countFlat(d.pos), int(min(d.cfg.maxContainerLen, math.MaxInt32))))
+			copy(out, room)
+			clear(room)
+			out = append(out, s)
+		}
 		return true
 	})
 	d.close()
+	if out == nil {
+		*chunk = (*chunk)[:at+n]
+		out = (*chunk)[at : at+n : at+n]
+	}
 	*(*[]string)(p) = out
 	return ok
 }
@@ -622,7 +672,9 @@ func directText(d *direct, op byte) (string, bool) {
 func directInt64(d *direct, op byte) (int64, bool) { return d.integer(op) }
 
 // directStringMap decodes a dict into a map[string]V without reflection;
-// elem reads one value.
+// elem reads one value. A new map is made without a size (a map of up to 8
+// entries has no use for one), and only when a 9th pair comes are the
+// pairs ahead counted, and the map moved to one of that size.
 func directStringMap[V any](elem func(d *direct, op byte) (V, bool)) directFunc {
 	return func(d *direct, op byte, p ptr) bool {
 		if op == opNone {
@@ -634,31 +686,50 @@ func directStringMap[V any](elem func(d *direct, op byte) (V, bool)) directFunc 
 			return false
 		}
 		m := *(*map[string]V)(p)
-		if m == nil || d.memoFollows() {
-			// Sized for the plain keys and values ahead (which may run past
-			// this dict's, costing only room).
-			m = make(map[string]V, d.countFlat(d.pos)/2)
+		fresh := m == nil || d.memoFollows()
+		if fresh {
+			m = map[string]V{}
 			*(*map[string]V)(p) = m
 		}
 		if !d.open() {
 			return false
 		}
 		ok := d.items(true, &strStarts, func(d *direct, op byte) bool {
-			k, ok := directText(d, op)
-			if !ok {
-				return false
+			k, v, ok := directPair(d, op, elem)
+			if fresh && len(m) == smallMap {
+				if _, there := m[k]; !there {
+					sized := make(map[string]V, smallMap+1+d.countFlat(d.pos)/2)
+					for k, v := range m {
+						sized[k] = v
+					}
+					m = sized
+					*(*map[string]V)(p) = m
+				}
+				fresh = false
 			}
-			vop, ok := d.next()
-			if !ok {
-				return false
-			}
-			v, ok := elem(d, vop)
 			m[k] = v
 			return ok
 		})
 		d.close()
 		return ok
 	}
+}
+
+// smallMap is the number of entries a Go map holds without growing from
+// its first allocation (one group).
+const smallMap = 8
+
+// directPair reads a key, whose opcode op was just read, and its value.
+func directPair[V any](d *direct, op byte, elem func(d *direct, op byte) (V, bool)) (k string, v V, ok bool) {
+	if k, ok = directText(d, op); !ok {
+		return k, v, false
+	}
+	vop, ok := d.next()
+	if !ok {
+		return k, v, false
+	}
+	v, ok = elem(d, vop)
+	return k, v, ok
 }
 
 // --- pointers ------------------------------------------------------------------
@@ -794,6 +865,15 @@ func (ds *directStruct) decode(d *direct, op byte, p ptr) bool {
 // memoized key remembers its field, so that the keys of the records after
 // the first, which CPython writes as memo references, cost no lookup.
 func (ds *directStruct) fieldOf(d *direct, op byte, names []string, byName map[string]int, hint int) (int, bool) {
+	if op == opBinget && d.pos < d.limit {
+		// The common case inline: a key met before.
+		if i := d.data[d.pos]; int(i) < len(d.memo) {
+			if e := &d.memo[i]; e.owner == ds.id && e.off >= 0 {
+				d.pos++
+				return int(e.field), true
+			}
+		}
+	}
 	off, n, slot, ok := d.str(op)
 	if !ok {
 		return 0, false

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"os/exec"
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestDecoderSequence(t *testing.T) {
@@ -137,5 +140,131 @@ for p in range(6):
 	}
 	if n != 6 || dec.InputOffset() != int64(len(out)) {
 		t.Errorf("read %d records, offset %d of %d", n, dec.InputOffset(), len(out))
+	}
+}
+
+// decoderStream is a stream of pickles of every kind: records and plain
+// data at protocols 2 to 5 (which the direct decoder reads when they are
+// buffered), protocol 0 and 1 pickles and a global (which it leaves to the
+// general decoder).
+func decoderStream(t *testing.T) []byte {
+	t.Helper()
+	r := rand.New(rand.NewPCG(7, 11))
+	var stream []byte
+	for i := range 120 {
+		var v any
+		switch i % 4 {
+		case 0:
+			v = []directRec{randomDirectRec(r, 0), randomDirectRec(r, 0)}
+		case 1:
+			v = randomDirectRec(r, 0)
+		case 2:
+			v = map[string]any{"k": []any{int64(i), "s", 2.5}, "big": strings.Repeat("x", i*50)}
+		case 3:
+			v = []any{Global{Module: "builtins", Name: "len"}, int64(i)}
+		}
+		data, err := Marshal(v, Protocol(i%6))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream = append(stream, data...)
+	}
+	return stream
+}
+
+// TestDecoderDirectMatchesGeneral decodes a stream with a Decoder that tries
+// the direct decoder on buffered pickles and with one that does not, into
+// any and into typed targets, through readers of every granularity: the
+// values, errors and offsets must be the same.
+func TestDecoderDirectMatchesGeneral(t *testing.T) {
+	stream := decoderStream(t)
+	// A torn last pickle: the direct decoder must not accept a prefix.
+	stream = append(stream, stream[:40]...)
+	readers := map[string]func() io.Reader{
+		"whole":    func() io.Reader { return bytes.NewReader(stream) },
+		"half":     func() io.Reader { return iotest.HalfReader(bytes.NewReader(stream)) },
+		"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(stream)) },
+	}
+	type step struct {
+		v      any
+		err    string
+		offset int64
+	}
+	run := func(r io.Reader, noDirect bool, typed bool, opts ...Option) []step {
+		dec := NewDecoder(r, append(opts, KeepUnknown(true))...)
+		dec.noDirect = noDirect
+		var steps []step
+		for i := 0; ; i++ {
+			var err error
+			var v any
+			if typed && i%4 == 1 {
+				var rec directRec
+				err = dec.Decode(&rec)
+				v = rec
+			} else if typed && i%4 == 0 {
+				var recs []directRec
+				err = dec.Decode(&recs)
+				v = recs
+			} else {
+				err = dec.Decode(&v)
+			}
+			s := step{v: v, offset: dec.InputOffset()}
+			if err != nil {
+				s.err = err.Error()
+			}
+			steps = append(steps, s)
+			if err == io.EOF || i > 200 || err != nil && !errors.As(err, new(*UnmarshalTypeError)) {
+				return steps
+			}
+		}
+	}
+	for name, r := range readers {
+		for _, typed := range []bool{false, true} {
+			for _, opts := range [][]Option{nil, {ZeroCopy(true)}} {
+				general := run(r(), true, typed, opts...)
+				direct := run(r(), false, typed, opts...)
+				if diff := cmp.Diff(general, direct, exportAll, cmp.AllowUnexported(step{})); diff != "" {
+					t.Errorf("%s, typed %v, %d options: the Decoder differs with the direct decoder (-general +direct):\n%s", name, typed, len(opts), diff)
+				}
+				if last := direct[len(direct)-1]; !strings.Contains(last.err, "truncated") && !strings.Contains(last.err, "EOF") {
+					t.Errorf("%s: the stream ends with %q, want the torn pickle's error", name, last.err)
+				}
+			}
+		}
+	}
+}
+
+// TestDecoderUsesDirect checks that the Decoder does decode buffered
+// pickles directly: records decoded after the first cost fewer allocations
+// than with the general decoder.
+func TestDecoderUsesDirect(t *testing.T) {
+	var stream []byte
+	r := rand.New(rand.NewPCG(1, 2))
+	rec := randomDirectRec(r, 0)
+	for range 50 {
+		data, err := Marshal(rec, Protocol(4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream = append(stream, data...)
+	}
+	allocs := func(noDirect bool) float64 {
+		return testing.AllocsPerRun(5, func() {
+			dec := NewDecoder(bytes.NewReader(stream))
+			dec.noDirect = noDirect
+			for {
+				var got directRec
+				if err := dec.Decode(&got); err == io.EOF {
+					return
+				} else if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	direct, general := allocs(false), allocs(true)
+	t.Logf("50 records from a Decoder: %.0f allocations with the direct decoder, %.0f without", direct, general)
+	if direct >= general*3/4 {
+		t.Errorf("the Decoder does not seem to use the direct decoder: %.0f allocations, %.0f without", direct, general)
 	}
 }

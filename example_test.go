@@ -247,3 +247,33 @@ func ExampleObject() {
 	// y = 2.5
 	// [{X:1 Y:2.5}]
 }
+
+// ZeroCopy lets the strings and bytes of a decode share the input's memory
+// instead of copying it: the input must then stay unchanged while they are
+// in use, and the bytes be treated as read-only.
+func ExampleZeroCopy() {
+	// pickle.dumps({"name": "Ada", "photo": b"\x89PNG"}, protocol=4)
+	data := []byte("\x80\x04\x95!\x00\x00\x00\x00\x00\x00\x00}\x94(\x8c\x04name\x94\x8c\x03Ada\x94\x8c\x05photo\x94C\x04\x89PNG\x94u.")
+	var user struct {
+		Name  string `pickle:"name"`
+		Photo []byte `pickle:"photo"`
+	}
+	if err := pickle.Unmarshal(data, &user, pickle.ZeroCopy(true)); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s %q\n", user.Name, user.Photo)
+
+	// Both point into data: changing it changes them. (Never do this while
+	// the results are in use; it is shown only to make the sharing visible.)
+	copy(data[bytes.Index(data, []byte("Ada")):], "Bob")
+	fmt.Println(user.Name)
+
+	// Keep copies of what must outlive the input (strings.Clone for text).
+	photo := bytes.Clone(user.Photo)
+	data[bytes.Index(data, []byte("PNG"))] = 'J'
+	fmt.Printf("%q %q\n", user.Photo, photo)
+	// Output:
+	// Ada "\x89PNG"
+	// Bob
+	// "\x89JNG" "\x89PNG"
+}

@@ -330,6 +330,10 @@ func (m *machine) need(n int) error {
 // fill reads from src until n bytes are available at m.pos. It grows the
 // buffer only as data arrives, in chunks of at most readChunk, so that a
 // length claimed by the input costs nothing until the bytes are there.
+//
+// It never writes a byte of m.data already read: it reads into the spare
+// room past len(m.data), or into a new buffer. With ZeroCopy, results of
+// this and earlier pickles of a Decoder point into those bytes.
 func (m *machine) fill(n int) error {
 	const readChunk = 1 << 20
 	if m.src == nil || m.srcErr != nil {
@@ -337,8 +341,8 @@ func (m *machine) fill(n int) error {
 	}
 	for len(m.data)-m.pos < n {
 		want := n - (len(m.data) - m.pos)
-		if want < 4096 {
-			want = 4096
+		if want < 32<<10 {
+			want = 32 << 10
 		}
 		if want > readChunk {
 			want = readChunk

@@ -65,6 +65,8 @@ type config struct {
 
 	extByCode   map[int32]Global // see ExtensionCodes
 	extByGlobal map[Global]int32
+
+	zeroCopy bool // results may point into the input, see ZeroCopy
 }
 
 // reg returns the registry in force.
@@ -300,6 +302,36 @@ func ExtensionCodes(codes map[int]Global) Option {
 			byGlobal[g] = int32(code)
 		}
 		c.extByCode, c.extByGlobal = byCode, byGlobal
+		return nil
+	})
+}
+
+// ZeroCopy lets decoding return results that point into the input instead
+// of copies of it (decoding; default false; encoders ignore it). With it,
+// the []byte of a Python bytes (opcodes BINBYTES, SHORT_BINBYTES,
+// BINBYTES8) and the string of a str (BINUNICODE, SHORT_BINUNICODE,
+// BINUNICODE8) share the input's memory, whether they are decoded into
+// typed Go values or into `any`: no copy is made, and a large payload costs
+// no allocation. Everything else is copied as without it: a bytearray
+// (mutable in Python, so its []byte is the caller's to change), [N]byte
+// arrays, text that must be transformed (the text opcodes of protocols 0
+// and 1, Python 2 str under the Encoding option), and empty values.
+//
+// The contract: the caller must not modify or reuse the input while any
+// result decoded from it is in use. The strings then share the input's
+// memory, so they would change with it, which Go strings must never do; and
+// a []byte result must be treated as read-only, as a Python bytes is, since
+// writing to it writes to the input (its capacity is its length, so append
+// copies rather than overwrite the input). Results keep the whole input
+// alive for as long as any of them is reachable.
+//
+// With Unmarshal and UnmarshalFirst the input is the data passed in. A
+// Decoder reads into buffers it never writes again once a pickle's bytes
+// are in them, and lets each result keep the buffer it points into: the
+// reader's bytes are the input, and the contract holds by itself.
+func ZeroCopy(on bool) Option {
+	return optionFunc(func(c *config) error {
+		c.zeroCopy = on
 		return nil
 	})
 }

@@ -1,6 +1,8 @@
 package pickle
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"iter"
@@ -69,23 +71,33 @@ func unmarshalFirst(data []byte, v any, tryDirect bool, opts []Option) (rest []b
 		d.release()
 		return nil, err
 	}
-	if tryDirect && target.Type() == anyType {
-		if x, end, ok := d.decodeAny(data); ok {
+	if tryDirect {
+		if end, ok := d.decodeInto(data, target); ok {
 			d.release()
-			*target.Addr().Interface().(*any) = x
 			return data[end:], nil
-		}
-	} else if tryDirect {
-		if dt := directTypeOf(target.Type()); dt.fn != nil {
-			if end, ok := d.decode(data, dt, target.Addr().UnsafePointer()); ok {
-				d.release()
-				return data[end:], nil
-			}
 		}
 	}
 	cfg := d.conf
 	d.release()
 	return unmarshalGeneral(cfg, data, target)
+}
+
+// decodeInto tries the direct decoder on the pickle at the start of data,
+// into target (any or a type with a compiled direct decoder), with d's
+// configuration. It returns the offset just past STOP, or ok false if the
+// general decoder must decode it.
+func (d *direct) decodeInto(data []byte, target reflect.Value) (end int, ok bool) {
+	if target.Type() == anyType {
+		x, end, ok := d.decodeAny(data)
+		if ok {
+			*target.Addr().Interface().(*any) = x
+		}
+		return end, ok
+	}
+	if dt := directTypeOf(target.Type()); dt.fn != nil {
+		return d.decode(data, dt, target.Addr().UnsafePointer())
+	}
+	return 0, false
 }
 
 // unmarshalGeneral decodes with the two-pass decoder. (cfg is a copy of the
@@ -132,13 +144,17 @@ func (b *binder) bindRoot(root int32, target reflect.Value) error {
 // A Decoder reads a sequence of pickles from an input stream, such as a file
 // written by repeated pickle.dump calls or by an Encoder. It reads in bounded
 // chunks as it needs bytes, and may read past the pickle it returns; the
-// bytes it holds are used by the next Decode.
+// bytes it holds are used by the next Decode. It never writes again into a
+// buffer byte once read, so that with the ZeroCopy option each result may
+// point into the buffer its pickle was read into (which it keeps alive).
 type Decoder struct {
 	r      io.Reader
 	cfg    config
 	err    error  // a sticky error: an invalid option, or a failed read or pickle
 	buf    []byte // bytes read from r but not yet decoded
 	offset int64  // stream offset of buf[0]
+
+	noDirect bool // decode with the general decoder only (tests compare the two ways)
 }
 
 // NewDecoder returns a decoder that reads from r. An invalid option is
@@ -161,6 +177,11 @@ func (d *Decoder) Decode(v any) error {
 	if err != nil {
 		return err
 	}
+	if end, ok := d.decodeBuffered(target); ok {
+		d.offset += int64(end)
+		d.buf = d.buf[end:]
+		return nil
+	}
 	m := newMachine(&d.cfg, d.buf, 0, d.r, d.offset)
 	defer m.free()
 	root, err := m.run()
@@ -177,6 +198,35 @@ func (d *Decoder) Decode(v any) error {
 	return newBinder(m).bindRoot(root, target)
 }
 
+// decodeBuffered tries the direct decoder on the bytes already buffered,
+// when they may hold a whole pickle (a STOP byte is among them). It gives
+// up, leaving the pickle to the general decoder, which reads more of the
+// stream as it needs, whenever the pickle runs past the buffered bytes or
+// is anything the direct decoder does not handle.
+func (d *Decoder) decodeBuffered(target reflect.Value) (end int, ok bool) {
+	b := d.buf
+	if !directEnabled || d.noDirect || len(b) < 2 || b[0] != opProto {
+		return 0, false
+	}
+	size := bytes.IndexByte(b, opStop) + 1 // a guess at the pickle's size, for sizing chunks
+	if size == 0 {
+		return 0, false
+	}
+	if len(b) >= 11 && b[2] == opFrame {
+		n := binary.LittleEndian.Uint64(b[3:])
+		if n > uint64(len(b)-11) {
+			return 0, false // the first frame is not all here: the pickle is not either
+		}
+		size = max(size, 11+int(n))
+	}
+	dd := directPool.Get().(*direct)
+	dd.conf = d.cfg
+	dd.sizeHint = size
+	end, ok = dd.decodeInto(d.buf, target)
+	dd.release()
+	return end, ok
+}
+
 // More reports whether the stream holds at least one more byte, the start of
 // another pickle. It may block reading from the underlying reader.
 func (d *Decoder) More() bool {
@@ -190,6 +240,8 @@ func (d *Decoder) More() bool {
 	for {
 		n, err := d.r.Read(one[:])
 		if n > 0 {
+			// d.buf is empty and starts past every byte decoded so far, so
+			// this writes no byte a ZeroCopy result points into.
 			d.buf = append(d.buf[:0], one[0])
 			return true
 		}
