@@ -121,6 +121,11 @@ func RepairTail() Option {
 // PickleOptions passes options to the pickle encoder and decoder: decoding
 // limits, KeepUnknown, FixImports, or a Protocol (which then overrides the
 // Protocol option of this package).
+//
+// With pickle.ZeroCopy(true), decoded strs and bytes share the memory of
+// the record (a Log's Record, a Store's value). That memory is never reused
+// for another record, so they stay valid; but a []byte so decoded from a
+// Store must not be modified: it is the stored value itself.
 func PickleOptions(opts ...pickle.Option) Option {
 	return optionFunc(func(c *config) error {
 		c.pickleOpts = append(c.pickleOpts, opts...)
