@@ -340,19 +340,22 @@ func (m *machine) fill(n int) error {
 		return m.truncated()
 	}
 	for len(m.data)-m.pos < n {
-		want := n - (len(m.data) - m.pos)
-		if want < 32<<10 {
-			want = 32 << 10
-		}
-		if want > readChunk {
-			want = readChunk
-		}
-		if cap(m.data)-len(m.data) < want {
+		need := n - (len(m.data) - m.pos)
+		if cap(m.data)-len(m.data) < need {
+			// Grow by at least 32 KiB (so that the next pickles of a
+			// stream are usually read with this one) and by half the
+			// buffer; a reader that gives a few bytes at a time then
+			// fills the room left, without a new buffer for each read.
+			want := min(max(need, 32<<10), readChunk)
 			grown := make([]byte, len(m.data), len(m.data)+max(want, len(m.data)/2))
 			copy(grown, m.data)
 			m.data = grown
 		}
-		k, err := m.src.Read(m.data[len(m.data):cap(m.data)][:want])
+		room := m.data[len(m.data):cap(m.data)]
+		if len(room) > readChunk {
+			room = room[:readChunk]
+		}
+		k, err := m.src.Read(room)
 		m.data = m.data[:len(m.data)+k]
 		if err != nil {
 			if len(m.data)-m.pos >= n {
