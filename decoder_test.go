@@ -3,6 +3,7 @@ package pickle
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os/exec"
@@ -266,5 +267,37 @@ func TestDecoderUsesDirect(t *testing.T) {
 	t.Logf("50 records from a Decoder: %.0f allocations with the direct decoder, %.0f without", direct, general)
 	if direct >= general*3/4 {
 		t.Errorf("the Decoder does not seem to use the direct decoder: %.0f allocations, %.0f without", direct, general)
+	}
+}
+
+// TestDecoderSlowReaderDoesNotRegrow checks that a stream read one byte at
+// a time fills the buffer's room instead of growing a new buffer for every
+// read (which made decoding quadratic in the size of the pickle).
+func TestDecoderSlowReaderDoesNotRegrow(t *testing.T) {
+	items := make([]any, 0, 400)
+	for i := range 400 {
+		items = append(items, fmt.Sprintf("item-%d", i))
+	}
+	data, err := Marshal(items, Protocol(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 4000 {
+		t.Fatalf("pickle of %d bytes: want at least 4000", len(data))
+	}
+	decodeFrom := func(r func() io.Reader) float64 {
+		return testing.AllocsPerRun(5, func() {
+			var v any
+			if err := NewDecoder(r()).Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	whole := decodeFrom(func() io.Reader { return bytes.NewReader(data) })
+	slow := decodeFrom(func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data)) })
+	// The decoded list and its strings take the same allocations either
+	// way; a new buffer per byte read would add thousands.
+	if slow > whole+20 {
+		t.Errorf("decoding a %d-byte pickle read one byte at a time: %.0f allocations, %.0f when read at once", len(data), slow, whole)
 	}
 }
