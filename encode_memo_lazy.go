@@ -46,9 +46,9 @@ const (
 	maxPooledFresh = 1 << 18
 )
 
-// lazyStrMemo turns the lazy indexing on; tests turn it off to compare
+// lazyMemoIndex turns the lazy index on; tests turn it off to compare
 // with the exact tables alone.
-var lazyStrMemo = true
+var lazyMemoIndex = true
 
 // lazyMemo is the state of the lazy index.
 type lazyMemo struct {
@@ -199,17 +199,17 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 // start, and reports whether it is on.
 func (t *memoTable) startLazy() bool {
 	l := &t.lazy
-	if l.exact || !lazyStrMemo || t.n+t.strs.n < lazyAfter {
+	if l.exact || !lazyMemoIndex || t.n+t.strs.n < lazyAfter {
 		return false
 	}
 	// Keys without an address (the empty str, one-character strs, ...)
 	// are not kept: mark address 0 for them all.
-	l.seen.testAndSet(l.seen.pageOf(0), 0)
+	l.seen.mark(0)
 	for _, p := range t.keep {
-		l.seen.testAndSet(l.seen.pageOf(uintptr(p)), uintptr(p))
+		l.seen.mark(uintptr(p))
 	}
 	for _, p := range t.strs.keep {
-		l.seen.testAndSet(l.seen.pageOf(uintptr(p)), uintptr(p))
+		l.seen.mark(uintptr(p))
 	}
 	l.active = true
 	return true
@@ -224,16 +224,7 @@ func (t *memoTable) index(pg *addrPage) {
 		t.goExact()
 		return
 	}
-	for i, p := range l.strPtrs {
-		if pageNumber(uintptr(p)) == pg.page {
-			t.strs.getOrPut(p, int(l.freshStrs[i].n), int(l.freshStrs[i].idx))
-		}
-	}
-	for i, p := range l.keyPtrs {
-		if pageNumber(uintptr(p)) == pg.page {
-			t.exactSet(l.key(i), l.freshKeys[i].idx, true)
-		}
-	}
+	t.moveFresh(pg.page)
 	pg.indexed = true
 	l.indexed++
 }
@@ -249,15 +240,26 @@ func (l *lazyMemo) sparse() bool {
 // the exact tables, which take every key from then on.
 func (t *memoTable) goExact() {
 	l := &t.lazy
-	for i, p := range l.strPtrs {
-		t.strs.getOrPut(p, int(l.freshStrs[i].n), int(l.freshStrs[i].idx))
-	}
-	for i := range l.keyPtrs {
-		t.exactSet(l.key(i), l.freshKeys[i].idx, true)
-	}
+	t.moveFresh(0)
 	l.active, l.exact = false, true
 	l.dropFresh()
 	l.seen.reset()
+}
+
+// moveFresh puts the keys of the lists that start in page (in every page
+// if page is 0) into the exact tables.
+func (t *memoTable) moveFresh(page uintptr) {
+	l := &t.lazy
+	for i, p := range l.strPtrs {
+		if page == 0 || pageNumber(uintptr(p)) == page {
+			t.strs.getOrPut(p, int(l.freshStrs[i].n), int(l.freshStrs[i].idx))
+		}
+	}
+	for i, p := range l.keyPtrs {
+		if page == 0 || pageNumber(uintptr(p)) == page {
+			t.exactSet(l.key(i), l.freshKeys[i].idx, true)
+		}
+	}
 }
 
 // reset empties the index for the next pickle.
@@ -334,6 +336,9 @@ func (b *addrBits) pageOf(p uintptr) *addrPage {
 	*r = pg
 	return pg
 }
+
+// mark adds p to the set.
+func (b *addrBits) mark(p uintptr) { b.testAndSet(b.pageOf(p), p) }
 
 // test reports whether p (in page pg) is in the set.
 func (b *addrBits) test(pg *addrPage, p uintptr) bool {

@@ -28,8 +28,8 @@ func encodeWithMemoState(t *testing.T, v any, proto int) (out []byte, indexed in
 // encodeExactStrs encodes v with the exact str table alone.
 func encodeExactStrs(t *testing.T, v any, proto int) []byte {
 	t.Helper()
-	lazyStrMemo = false
-	defer func() { lazyStrMemo = true }()
+	lazyMemoIndex = false
+	defer func() { lazyMemoIndex = true }()
 	out, err := Marshal(v, Protocol(proto))
 	if err != nil {
 		t.Fatalf("encode: %v", err)
