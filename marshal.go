@@ -149,6 +149,7 @@ type encodeState struct {
 
 	framing    bool
 	frameStart int // offset of the reserved frame header, or -1
+	frameAt    int // the buffer length at which boundary has work: frameLimit()
 
 	depth int
 
@@ -184,6 +185,7 @@ func newEncodeState(cfg *config, w io.Writer) *encodeState {
 	}
 	e.w = w
 	e.werr = nil
+	e.frameAt = e.frameLimit()
 	return e
 }
 
@@ -223,6 +225,7 @@ func (e *encodeState) dump(v any) error {
 	}
 	if e.proto >= 4 {
 		e.framing = true
+		e.frameAt = e.frameLimit()
 	}
 	if err := e.encodeAny(v); err != nil {
 		return err
@@ -230,6 +233,7 @@ func (e *encodeState) dump(v any) error {
 	e.op(opStop)
 	e.commitFrame()
 	e.framing = false
+	e.frameAt = e.frameLimit()
 	return nil
 }
 
@@ -252,6 +256,7 @@ func (e *encodeState) flush() {
 func (e *encodeState) startFrame() {
 	if e.framing && e.frameStart < 0 {
 		e.frameStart = len(e.buf)
+		e.frameAt = e.frameStart + frameHeaderSize + frameSizeTarget
 		e.buf = append(e.buf, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 	}
 }
@@ -272,12 +277,21 @@ func (e *encodeState) commitFrame() {
 		e.buf = e.buf[:len(e.buf)-frameHeaderSize]
 	}
 	e.frameStart = -1
+	e.frameAt = e.frameLimit()
 }
 
 // boundary is called before each object is saved, as CPython's pickler
 // checks at each save: a frame that reached the target size is closed, and
-// when writing to a stream the closed frame is handed on.
+// when writing to a stream the closed frame is handed on. The check is one
+// comparison, inlined at every call.
 func (e *encodeState) boundary() {
+	if len(e.buf) >= e.frameAt {
+		e.frameCheck()
+	}
+}
+
+// frameCheck is boundary's work, once the buffer reached frameAt.
+func (e *encodeState) frameCheck() {
 	if e.frameStart >= 0 {
 		if len(e.buf)-e.frameStart-frameHeaderSize >= frameSizeTarget {
 			e.commitFrame()
