@@ -194,6 +194,33 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	return old, found
 }
 
+// putFreshStr memoizes the str at p of n bytes (3 to 2**32-1: a key of
+// kind memoStr) at idx and reports true when the lazy index tells at once
+// that it is new: its page is not indexed, and its start was not marked (it
+// now is). Otherwise it changes nothing and reports false, and the caller
+// makes the full lookup (getOrPutStr). A str of the exact table never
+// passes: its start is marked or its page indexed.
+func (t *memoTable) putFreshStr(p unsafe.Pointer, n, idx int) bool {
+	l := &t.lazy
+	if !l.active {
+		return false
+	}
+	key := uintptr(p)
+	pg := l.seen.recent[pageNumber(key)%addrRecent]
+	if pg == nil || pg.page != pageNumber(key) {
+		pg = l.seen.pageOf(key)
+	}
+	if pg.indexed || l.seen.testAndSet(pg, key) {
+		return false
+	}
+	l.freshStrs = append(l.freshStrs, freshStr{uint32(n), uint32(idx)})
+	l.strPtrs = append(l.strPtrs, p)
+	if l.sparse() {
+		t.goExact()
+	}
+	return true
+}
+
 // startLazy turns the lazy index on once the exact tables hold lazyAfter
 // entries (unless it was turned off for this pickle), marking where they
 // start, and reports whether it is on.

@@ -259,25 +259,40 @@ func strKey(s string) memoKey {
 func (e *encodeState) writeString(s string) error {
 	// A str has no parts, so its memo index is known before it is written:
 	// reserve it with the lookup.
+	if e.proto >= 4 && len(s) >= 3 && len(s) <= 0xff &&
+		e.memo.putFreshStr(unsafe.Pointer(unsafe.StringData(s)), len(s), e.nmemo) {
+		// The usual str of a large pickle: new for certain.
+		return e.writeShortStr(s)
+	}
 	idx, found := e.memo.getOrPutStr(s, e.nmemo)
 	if found {
 		e.get(idx)
 		return nil
 	}
-	if e.proto >= 4 && len(s) <= 0xff && validText(s) {
-		// The usual str of protocol 4: SHORT_BINUNICODE and MEMOIZE in one
-		// go (writeStrBody and memoize would write the same).
-		e.startFrame()
-		e.buf = append(e.buf, opShortBinunicode, byte(len(s)))
-		e.buf = append(e.buf, s...)
-		e.buf = append(e.buf, opMemoize)
-		e.nmemo++
-		return nil
+	if e.proto >= 4 && len(s) <= 0xff {
+		return e.writeShortStr(s)
 	}
 	if err := e.writeStrBody(s); err != nil {
 		return err
 	}
 	e.memoize()
+	return nil
+}
+
+// writeShortStr writes the new str s of at most 255 bytes at protocol 4 or
+// more, SHORT_BINUNICODE and MEMOIZE in one go (writeStrBody and memoize
+// would write the same), copying and checking the text in one pass.
+func (e *encodeState) writeShortStr(s string) error {
+	e.startFrame()
+	e.reserve(len(s) + 3)
+	at := len(e.buf)
+	buf, ok := appendText(append(e.buf, opShortBinunicode, byte(len(s))), s)
+	if !ok {
+		e.buf = buf[:at]
+		return e.writeStrBody(s) // the error
+	}
+	e.buf = append(buf, opMemoize)
+	e.nmemo++
 	return nil
 }
 

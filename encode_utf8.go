@@ -76,3 +76,81 @@ func validText(s string) bool {
 	}
 	return state&63 == dfaAccept
 }
+
+// maxWordText is the longest str appendText copies and checks a word at a
+// time; longer ones are copied whole and checked by validText.
+const maxWordText = 32
+
+// appendText appends s to buf, which must have room for it, and reports
+// whether s is text as validText says. A str written whole is read once:
+// the copy is made a word at a time (overlapping the last word with the one
+// before it), with no call to memmove, whose branches on the length cost
+// more than the copy of a short str, and the check reads those words, on
+// the usual ASCII text with one test and no loop over the bytes.
+func appendText(buf []byte, s string) ([]byte, bool) {
+	n := len(s)
+	if n > maxWordText || n < 4 {
+		return append(buf, s...), validText(s)
+	}
+	at := len(buf)
+	buf = buf[:at+n]
+	b := buf[at:]
+	if n < 8 {
+		// Two 4-byte halves, overlapping in the middle.
+		lo := uint64(loadUint32(s, 0))
+		hi := uint64(loadUint32(s, n-4))
+		binary.LittleEndian.PutUint32(b, uint32(lo))
+		binary.LittleEndian.PutUint32(b[n-4:], uint32(hi))
+		w := lo | hi>>(8*(8-n))<<32
+		return buf, w&highBits == 0 || dfaWord(dfaAccept, w) == dfaAccept
+	}
+	var high uint64
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		w := loadUint64(s, i)
+		binary.LittleEndian.PutUint64(b[i:], w)
+		high |= w
+	}
+	last := loadUint64(s, n-8)
+	binary.LittleEndian.PutUint64(b[n-8:], last)
+	if (high|last)&highBits == 0 {
+		return buf, true
+	}
+	state := uint64(dfaAccept)
+	for i = 0; i+8 <= n; i += 8 {
+		state = dfaWord(state, loadUint64(s, i))
+	}
+	// The bytes after the last whole word, followed by zeros: ASCII, which
+	// keeps the accepting state, and fails any other (a sequence cut
+	// short), as the end of the text would.
+	state = dfaWord(state, last>>(8*(8-(n-i))))
+	return buf, state == dfaAccept
+}
+
+// highBits has the high bit of every byte of a word.
+const highBits = 0x8080808080808080
+
+// dfaWord runs the UTF-8 DFA from state over the 8 bytes of w, low byte
+// first, and returns the state it ends in (as a plain offset, 0 for the
+// error state).
+func dfaWord(state, w uint64) uint64 {
+	state = utf8DFA[byte(w)] >> (state & 63)
+	state = utf8DFA[byte(w>>8)] >> (state & 63)
+	state = utf8DFA[byte(w>>16)] >> (state & 63)
+	state = utf8DFA[byte(w>>24)] >> (state & 63)
+	state = utf8DFA[byte(w>>32)] >> (state & 63)
+	state = utf8DFA[byte(w>>40)] >> (state & 63)
+	state = utf8DFA[byte(w>>48)] >> (state & 63)
+	state = utf8DFA[byte(w>>56)] >> (state & 63)
+	return state & 63
+}
+
+// loadUint64 returns the 8 bytes of s at i, little-endian (i+8 <= len(s)).
+func loadUint64(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:i+8]), 8))
+}
+
+// loadUint32 returns the 4 bytes of s at i, little-endian (i+4 <= len(s)).
+func loadUint32(s string, i int) uint32 {
+	return binary.LittleEndian.Uint32(unsafe.Slice(unsafe.StringData(s[i:i+4]), 4))
+}

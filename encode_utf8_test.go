@@ -56,3 +56,37 @@ func TestValidText(t *testing.T) {
 	check(long + "\xed\xa0\x80")
 	check(long + "\xff")
 }
+
+// TestAppendText checks that appendText copies every str of every length
+// up to past maxWordText exactly, into a buffer with garbage after its
+// length, and says what validText says, on the same inputs as
+// TestValidText's random part and on every cut of them.
+func TestAppendText(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		buf := make([]byte, 3, 3+len(s)+8)
+		for i := range buf[:cap(buf)] {
+			buf[:cap(buf)][i] = 0xff
+		}
+		out, ok := appendText(buf, s)
+		if string(out[:3]) != "\xff\xff\xff" || string(out[3:]) != s {
+			t.Fatalf("appendText(%q) wrote %q", s, out)
+		}
+		if want := validTextRef(s); ok != want {
+			t.Fatalf("appendText(%q) says valid %v, want %v", s, ok, want)
+		}
+	}
+	pieces := []string{"a", "z", "é", "中", "€", "\U0001F600", "\xed\xa0\x80", "\x80", "\xc0\x80", "\xe0\x80\x80", "\xe0\xa0\x80", "\xf0\x80\x80\x80", "\xf4\x90\x80\x80", "\xff", "\xc3", "\xe4\xb8", "\xf0\x9f"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 3000 {
+		var s string
+		for len(s) < maxWordText+10 {
+			s += pieces[r.IntN(len(pieces))]
+		}
+		for i := 0; i < len(s); i++ {
+			for j := i; j <= len(s) && j-i <= maxWordText+2; j++ {
+				check(s[i:j])
+			}
+		}
+	}
+}
