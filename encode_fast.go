@@ -89,11 +89,9 @@ func (e *encodeState) writeFastSlice(t reflect.Type, fast fastList, p unsafe.Poi
 		e.writeListHead(memoKey{}, false)
 		return nil
 	}
-	k := sliceKey(p, n, t)
-	if e.getMemo(k) {
+	if e.openList(sliceKey(p, n, t)) {
 		return nil
 	}
-	e.writeListHead(k, true)
 	if err := e.enter(); err != nil {
 		return err
 	}

@@ -36,11 +36,9 @@ func newStringMapEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 			e.writeDictHead(memoKey{}, false)
 			return nil
 		}
-		k := memoKey{p: v.UnsafePointer(), t: typeID(t), kind: memoMap}
-		if e.getMemo(k) {
+		if e.openDict(memoKey{p: v.UnsafePointer(), t: typeID(t), kind: memoMap}) {
 			return nil
 		}
-		e.writeDictHead(k, true)
 		if err := e.enter(); err != nil {
 			return err
 		}
@@ -59,17 +57,59 @@ func (e *encodeState) writeStrStrMap(tid, m unsafe.Pointer) error {
 		e.writeDictHead(memoKey{}, false)
 		return nil
 	}
-	k := memoKey{p: m, t: tid, kind: memoMap}
-	if e.getMemo(k) {
+	if e.openDict(memoKey{p: m, t: tid, kind: memoMap}) {
 		return nil
 	}
-	e.writeDictHead(k, true)
 	if err := e.enter(); err != nil {
 		return err
 	}
-	err := strStrEntries(e, m)
+	var err error
+	if sm := *(*map[string]string)(unsafe.Pointer(&m)); len(sm) > 1 && len(sm) <= maxSmallStrMap && e.proto > 0 {
+		err = e.writeSmallStrStrItems(sm)
+	} else {
+		err = strStrEntries(e, m)
+	}
 	e.leave()
 	return err
+}
+
+// maxSmallStrMap is the largest map[string]string written by
+// writeSmallStrStrItems.
+const maxSmallStrMap = 8
+
+// writeSmallStrStrItems writes the items of a map[string]string of 2 to
+// maxSmallStrMap entries (protocol 1 or more) as strStrEntries does, as a
+// record's attributes usually are: read into an array, sorted by insertion,
+// and written in one batch, with no call through a function value.
+func (e *encodeState) writeSmallStrStrItems(m map[string]string) error {
+	var keys, vals [maxSmallStrMap]string
+	n := 0
+	for k, v := range m {
+		if n == len(keys) { // the map grew under us: a data race in the caller
+			break
+		}
+		keys[n], vals[n] = k, v
+		n++
+	}
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+			vals[j], vals[j-1] = vals[j-1], vals[j]
+		}
+	}
+	e.op(opMark)
+	for i := range n {
+		e.boundary()
+		if err := e.writeString(keys[i]); err != nil {
+			return withPath(err, strKeySeg(keys[i]))
+		}
+		e.boundary()
+		if err := e.writeString(vals[i]); err != nil {
+			return withPath(err, strKeySeg(keys[i]))
+		}
+	}
+	e.op(opSetitems)
+	return nil
 }
 
 // strStrEntries writes the entries of a map[string]string.

@@ -153,7 +153,13 @@ func fsMap(r *rand.Rand, names []string) map[string]string {
 		return map[string]string{}
 	}
 	m := map[string]string{}
-	for n := r.Intn(4); n >= 0; n-- {
+	// Mostly few entries, as records have; sometimes more than
+	// maxSmallStrMap.
+	n := r.Intn(4)
+	if r.Intn(4) == 0 {
+		n = r.Intn(2 * maxSmallStrMap)
+	}
+	for ; n >= 0; n-- {
 		m[fsString(r, names)] = fsString(r, names)
 	}
 	return m

@@ -440,6 +440,38 @@ func (e *encodeState) getMemo(k memoKey) bool {
 	return false
 }
 
+// openDict is getMemo followed, for a dict not memoized yet, by
+// writeDictHead(k, true), with one memo lookup: nothing is memoized between
+// the check and the entry, so the index the lookup reserves is the one the
+// entry takes. It reports whether k was memoized (and a reference
+// written).
+func (e *encodeState) openDict(k memoKey) bool {
+	return e.openMemo(k, opEmptyDict, opDict)
+}
+
+// openList is openDict for a list (writeListHead).
+func (e *encodeState) openList(k memoKey) bool {
+	return e.openMemo(k, opEmptyList, opList)
+}
+
+// openMemo writes a reference to k if it was memoized, or else the empty
+// container (its protocol 1 opcode empty, or MARK and text at protocol 0)
+// and its memo entry.
+func (e *encodeState) openMemo(k memoKey, empty, text byte) bool {
+	if idx, found := e.memo.getOrPut(k, e.nmemo); found {
+		e.get(idx)
+		return true
+	}
+	if e.proto >= 1 {
+		e.op(empty)
+	} else {
+		e.startFrame()
+		e.buf = append(e.buf, opMark, text)
+	}
+	e.memoize()
+	return false
+}
+
 // memoized reports whether k is in the memo, and its index.
 func (e *encodeState) memoized(k memoKey) (int, bool) {
 	idx, ok := e.memo.get(k)
