@@ -20,6 +20,12 @@ import (
 
 // fastSliceValues returns typed slices of n items that exercise every
 // opcode choice of their item type.
+// intEdges are the ints at the edges of the BININT1, BININT2, BININT and
+// LONG1 forms.
+var intEdges = []int64{0, 1, 0xff, 0x100, 0xfffe, 0xffff, 0x10000, 0x10001, math.MaxInt32 - 1,
+	math.MaxInt32, math.MaxInt32 + 1, -1, -0xff, -0x100, -0x10000, math.MinInt32 + 1, math.MinInt32,
+	math.MinInt32 - 1, math.MaxInt64, math.MinInt64}
+
 func fastSliceValues(n int) []any {
 	floats := make([]float64, n)
 	f32 := make([]float32, n)
@@ -39,6 +45,9 @@ func fastSliceValues(n int) []any {
 		}
 		f32[i] = float32(i) / 3
 		ints[i] = []int64{int64(i), -int64(i), int64(i) << 8, int64(i) << 20, int64(i) << 40, math.MinInt64 + int64(i)}[i%6]
+		if i < len(intEdges) {
+			ints[i] = intEdges[i]
+		}
 		small[i] = i % 1000
 		i32[i] = int32(i*7919) - 1<<20
 		i8[i] = int8(i)
