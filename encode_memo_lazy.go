@@ -56,8 +56,7 @@ type lazyMemo struct {
 	exact     bool             // it was turned off: every key goes to the exact tables
 	freshStrs []freshStr       // the strings written in full, in order, until exact
 	freshKeys []freshKey       // the other keys memoized, in order, until exact
-	strPtrs   []unsafe.Pointer // the addresses of freshStrs, which they keep alive
-	keyPtrs   []unsafe.Pointer // those of freshKeys
+	keyPtrs   []unsafe.Pointer // the addresses of freshKeys, which they keep alive
 	seen      addrBits         // where they start
 	indexed   int              // pages indexed
 
@@ -78,16 +77,16 @@ type hotStr struct {
 // hotStrBits is log2 of the number of hot strings.
 const hotStrBits = 6
 
-// freshStr is a string written in full (its address is in strPtrs) and
-// its memo index. The addresses are kept as pointers apart, which keep the
-// bytes alive (so that no other object takes their address during the
-// encode), so that only they need clearing after the encode.
+// freshStr is a string written in full and its memo index. Its address
+// is kept as a pointer, which keeps the bytes alive (so that no other
+// object takes their address during the encode).
 type freshStr struct {
+	p      unsafe.Pointer
 	n, idx uint32
 }
 
-// freshKey is a memo key (its address apart, in keyPtrs) and its memo
-// index.
+// freshKey is a memo key (its address apart, in keyPtrs, which are all
+// that needs clearing after the encode) and its memo index.
 type freshKey struct {
 	t    unsafe.Pointer // a Go type, which lives as long as the program: no need to clear it
 	n    int
@@ -177,8 +176,7 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	pg := l.seen.pageOf(key)
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, key) {
-			l.freshStrs = append(l.freshStrs, freshStr{uint32(k.n), uint32(idx)})
-			l.strPtrs = append(l.strPtrs, k.p)
+			l.freshStrs = append(l.freshStrs, freshStr{k.p, uint32(k.n), uint32(idx)})
 			if l.sparse() {
 				t.goExact()
 			}
@@ -213,8 +211,7 @@ func (t *memoTable) putFreshStr(p unsafe.Pointer, n, idx int) bool {
 	if pg.indexed || l.seen.testAndSet(pg, key) {
 		return false
 	}
-	l.freshStrs = append(l.freshStrs, freshStr{uint32(n), uint32(idx)})
-	l.strPtrs = append(l.strPtrs, p)
+	l.freshStrs = append(l.freshStrs, freshStr{p, uint32(n), uint32(idx)})
 	if l.sparse() {
 		t.goExact()
 	}
@@ -277,9 +274,9 @@ func (t *memoTable) goExact() {
 // if page is 0) into the exact tables.
 func (t *memoTable) moveFresh(page uintptr) {
 	l := &t.lazy
-	for i, p := range l.strPtrs {
-		if page == 0 || pageNumber(uintptr(p)) == page {
-			t.strs.getOrPut(p, int(l.freshStrs[i].n), int(l.freshStrs[i].idx))
+	for _, f := range l.freshStrs {
+		if page == 0 || pageNumber(uintptr(f.p)) == page {
+			t.strs.getOrPut(f.p, int(f.n), int(f.idx))
 		}
 	}
 	for i, p := range l.keyPtrs {
@@ -302,9 +299,8 @@ func (l *lazyMemo) reset() {
 }
 
 func (l *lazyMemo) dropFresh() {
-	l.freshStrs = dropList(l.freshStrs, false)
+	l.freshStrs = dropList(l.freshStrs, true)
 	l.freshKeys = dropList(l.freshKeys, false)
-	l.strPtrs = dropList(l.strPtrs, true)
 	l.keyPtrs = dropList(l.keyPtrs, true)
 }
 
@@ -343,7 +339,7 @@ type addrPage struct {
 const (
 	addrPageShift = 12
 	addrPageWords = 1 << addrPageShift / 64
-	addrRecent    = 16
+	addrRecent    = 64
 	// maxPooledAddrPages is the largest number of pages kept for the next
 	// encode.
 	maxPooledAddrPages = 1 << 14

@@ -284,14 +284,32 @@ func (e *encodeState) writeString(s string) error {
 // would write the same), copying and checking the text in one pass.
 func (e *encodeState) writeShortStr(s string) error {
 	e.startFrame()
-	e.reserve(len(s) + 3)
+	n := len(s)
+	if n < 4 || n > maxWordText {
+		return e.writeShortStrSlow(s)
+	}
+	e.reserve(n + 3)
 	at := len(e.buf)
-	buf, ok := appendText(append(e.buf, opShortBinunicode, byte(len(s))), s)
-	if !ok {
-		e.buf = buf[:at]
+	buf := e.buf[:at+n+3]
+	buf[at], buf[at+1] = opShortBinunicode, byte(n)
+	if !copyText(unsafe.Pointer(&buf[at+2]), unsafe.Pointer(unsafe.StringData(s)), n) {
 		return e.writeStrBody(s) // the error
 	}
-	e.buf = append(buf, opMemoize)
+	buf[at+2+n] = opMemoize
+	e.buf = buf
+	e.nmemo++
+	return nil
+}
+
+// writeShortStrSlow is writeShortStr for a str shorter than 4 bytes or
+// longer than maxWordText.
+func (e *encodeState) writeShortStrSlow(s string) error {
+	if !validText(s) {
+		return e.writeStrBody(s) // the error
+	}
+	e.buf = append(e.buf, opShortBinunicode, byte(len(s)))
+	e.buf = append(e.buf, s...)
+	e.buf = append(e.buf, opMemoize)
 	e.nmemo++
 	return nil
 }

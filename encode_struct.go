@@ -242,7 +242,15 @@ func (se *structEncoder) leaveOut(v reflect.Value, p unsafe.Pointer, i int) bool
 // writeField writes the name and value of field i.
 func (se *structEncoder) writeField(e *encodeState, v reflect.Value, p unsafe.Pointer, i int, names []string) error {
 	e.boundary()
-	if err := se.writeName(e, i, names); err != nil {
+	if id := se.nameBase + i; names == nil && id < len(e.names) && e.names[id].gen == e.gen {
+		// The plain name, written before in this pickle (writeName's
+		// usual case, inlined, with get's usual BINGET).
+		if idx := e.names[id].idx; uint32(idx) < 256 && e.proto >= 1 {
+			e.op1(opBinget, byte(idx))
+		} else {
+			e.get(int(idx))
+		}
+	} else if err := se.writeName(e, i, names); err != nil {
 		return withPath(err, "."+se.fields[i].goName)
 	}
 	if err := se.writeValue(e, v, p, i); err != nil {

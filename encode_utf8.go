@@ -94,37 +94,49 @@ func appendText(buf []byte, s string) ([]byte, bool) {
 	}
 	at := len(buf)
 	buf = buf[:at+n]
-	b := buf[at:]
+	return buf, copyText(unsafe.Pointer(&buf[at]), unsafe.Pointer(unsafe.StringData(s)), n)
+}
+
+// copyText copies the n bytes (4 to maxWordText) at src to dst and reports
+// whether they are text, as appendText does. The words are read and written
+// through array pointers, which need no bounds checks: every access lies
+// within the n bytes.
+func copyText(dst, src unsafe.Pointer, n int) bool {
 	if n < 8 {
 		// Two 4-byte halves, overlapping in the middle.
-		lo := uint64(loadUint32(s, 0))
-		hi := uint64(loadUint32(s, n-4))
-		binary.LittleEndian.PutUint32(b, uint32(lo))
-		binary.LittleEndian.PutUint32(b[n-4:], uint32(hi))
+		lo := uint64(binary.LittleEndian.Uint32((*[4]byte)(src)[:]))
+		hi := uint64(binary.LittleEndian.Uint32((*[4]byte)(unsafe.Add(src, n-4))[:]))
+		binary.LittleEndian.PutUint32((*[4]byte)(dst)[:], uint32(lo))
+		binary.LittleEndian.PutUint32((*[4]byte)(unsafe.Add(dst, n-4))[:], uint32(hi))
 		w := lo | hi>>(8*(8-n))<<32
-		return buf, w&highBits == 0 || dfaWord(dfaAccept, w) == dfaAccept
+		return w&highBits == 0 || dfaWord(dfaAccept, w) == dfaAccept
 	}
 	var high uint64
 	i := 0
 	for ; i+8 <= n; i += 8 {
-		w := loadUint64(s, i)
-		binary.LittleEndian.PutUint64(b[i:], w)
+		w := wordAt(src, i)
+		binary.LittleEndian.PutUint64((*[8]byte)(unsafe.Add(dst, i))[:], w)
 		high |= w
 	}
-	last := loadUint64(s, n-8)
-	binary.LittleEndian.PutUint64(b[n-8:], last)
+	last := wordAt(src, n-8)
+	binary.LittleEndian.PutUint64((*[8]byte)(unsafe.Add(dst, n-8))[:], last)
 	if (high|last)&highBits == 0 {
-		return buf, true
+		return true
 	}
 	state := uint64(dfaAccept)
 	for i = 0; i+8 <= n; i += 8 {
-		state = dfaWord(state, loadUint64(s, i))
+		state = dfaWord(state, wordAt(src, i))
 	}
 	// The bytes after the last whole word, followed by zeros: ASCII, which
 	// keeps the accepting state, and fails any other (a sequence cut
 	// short), as the end of the text would.
 	state = dfaWord(state, last>>(8*(8-(n-i))))
-	return buf, state == dfaAccept
+	return state == dfaAccept
+}
+
+// wordAt returns the 8 bytes at p+i, little-endian.
+func wordAt(p unsafe.Pointer, i int) uint64 {
+	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(p, i))[:])
 }
 
 // highBits has the high bit of every byte of a word.
@@ -143,14 +155,4 @@ func dfaWord(state, w uint64) uint64 {
 	state = utf8DFA[byte(w>>48)] >> (state & 63)
 	state = utf8DFA[byte(w>>56)] >> (state & 63)
 	return state & 63
-}
-
-// loadUint64 returns the 8 bytes of s at i, little-endian (i+8 <= len(s)).
-func loadUint64(s string, i int) uint64 {
-	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:i+8]), 8))
-}
-
-// loadUint32 returns the 4 bytes of s at i, little-endian (i+4 <= len(s)).
-func loadUint32(s string, i int) uint32 {
-	return binary.LittleEndian.Uint32(unsafe.Slice(unsafe.StringData(s[i:i+4]), 4))
 }

@@ -255,10 +255,16 @@ func (e *encodeState) flush() {
 // open, as the C pickler does on every write.
 func (e *encodeState) startFrame() {
 	if e.framing && e.frameStart < 0 {
-		e.frameStart = len(e.buf)
-		e.frameAt = e.frameStart + frameHeaderSize + frameSizeTarget
-		e.buf = append(e.buf, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+		e.openFrame()
 	}
+}
+
+// openFrame reserves room for the header of a new frame (startFrame's work,
+// apart so that startFrame inlines everywhere).
+func (e *encodeState) openFrame() {
+	e.frameStart = len(e.buf)
+	e.frameAt = e.frameStart + frameHeaderSize + frameSizeTarget
+	e.buf = append(e.buf, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 }
 
 // commitFrame closes the open frame: it fills in the header, or removes it
