@@ -123,15 +123,27 @@ func copyText(dst, src unsafe.Pointer, n int) bool {
 	if (high|last)&highBits == 0 {
 		return true
 	}
+	// The DFA over the whole words, then the bytes after them followed by
+	// zeros: ASCII, which keeps the accepting state, and fails any other
+	// (a sequence cut short), as the end of the text would.
 	state := uint64(dfaAccept)
-	for i = 0; i+8 <= n; i += 8 {
-		state = dfaWord(state, wordAt(src, i))
+	for i = 0; i < n; i += 8 {
+		var w uint64
+		if i+8 <= n {
+			w = wordAt(src, i)
+		} else {
+			w = last >> (8 * (8 - (n - i)))
+		}
+		state = utf8DFA[byte(w)] >> (state & 63)
+		state = utf8DFA[byte(w>>8)] >> (state & 63)
+		state = utf8DFA[byte(w>>16)] >> (state & 63)
+		state = utf8DFA[byte(w>>24)] >> (state & 63)
+		state = utf8DFA[byte(w>>32)] >> (state & 63)
+		state = utf8DFA[byte(w>>40)] >> (state & 63)
+		state = utf8DFA[byte(w>>48)] >> (state & 63)
+		state = utf8DFA[byte(w>>56)] >> (state & 63)
 	}
-	// The bytes after the last whole word, followed by zeros: ASCII, which
-	// keeps the accepting state, and fails any other (a sequence cut
-	// short), as the end of the text would.
-	state = dfaWord(state, last>>(8*(8-(n-i))))
-	return state == dfaAccept
+	return state&63 == dfaAccept
 }
 
 // wordAt returns the 8 bytes at p+i, little-endian.
