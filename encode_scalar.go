@@ -289,14 +289,16 @@ func (e *encodeState) writeShortStr(s string) error {
 		return e.writeShortStrSlow(s)
 	}
 	e.reserve(n + 3)
+	// The n+3 bytes reserved, written in place through a pointer (no
+	// bounds checks), then taken into the buffer's length.
 	at := len(e.buf)
-	buf := e.buf[:at+n+3]
-	buf[at], buf[at+1] = opShortBinunicode, byte(n)
-	if !copyText(unsafe.Pointer(&buf[at+2]), unsafe.Pointer(unsafe.StringData(s)), n) {
+	dst := unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), at)
+	*(*[2]byte)(dst) = [2]byte{opShortBinunicode, byte(n)}
+	if !copyText(unsafe.Add(dst, 2), unsafe.Pointer(unsafe.StringData(s)), n) {
 		return e.writeStrBody(s) // the error
 	}
-	buf[at+2+n] = opMemoize
-	e.buf = buf
+	*(*byte)(unsafe.Add(dst, 2+n)) = opMemoize
+	e.buf = e.buf[:at+n+3]
 	e.nmemo++
 	return nil
 }

@@ -170,29 +170,15 @@ func (se *structEncoder) writeDictFast(e *encodeState, v reflect.Value, p unsafe
 			}
 			i := next
 			next++
-			return se.writeField(e, v, p, i, names)
+			return se.writeFields(e, v, p, names, &left, i, i+1)
 		})
 	case n == 1:
-		for i := range se.writers {
-			if left[i/64]&(1<<(i%64)) == 0 {
-				err = se.writeField(e, v, p, i, names)
-				break
-			}
-		}
-		if err == nil {
+		if err = se.writeFields(e, v, p, names, &left, 0, len(se.writers)); err == nil {
 			e.op(opSetitem)
 		}
 	default:
 		e.op(opMark)
-		for i := range se.writers {
-			if left[i/64]&(1<<(i%64)) != 0 {
-				continue
-			}
-			if err = se.writeField(e, v, p, i, names); err != nil {
-				break
-			}
-		}
-		if err == nil {
+		if err = se.writeFields(e, v, p, names, &left, 0, len(se.writers)); err == nil {
 			e.op(opSetitems)
 		}
 	}
@@ -237,26 +223,6 @@ func (se *structEncoder) leaveOut(v reflect.Value, p unsafe.Pointer, i int) bool
 	}
 	fv, ok := fieldValue(v, f.index)
 	return !ok || f.omit(fv)
-}
-
-// writeField writes the name and value of field i.
-func (se *structEncoder) writeField(e *encodeState, v reflect.Value, p unsafe.Pointer, i int, names []string) error {
-	e.boundary()
-	if id := se.nameBase + i; names == nil && id < len(e.names) && e.names[id].gen == e.gen {
-		// The plain name, written before in this pickle (writeName's
-		// usual case, inlined, with get's usual BINGET).
-		if idx := e.names[id].idx; uint32(idx) < 256 && e.proto >= 1 {
-			e.op1(opBinget, byte(idx))
-		} else {
-			e.get(int(idx))
-		}
-	} else if err := se.writeName(e, i, names); err != nil {
-		return withPath(err, "."+se.fields[i].goName)
-	}
-	if err := se.writeValue(e, v, p, i); err != nil {
-		return withPath(err, "."+se.fields[i].goName)
-	}
-	return nil
 }
 
 // writeName writes the name of field i: from names when it is not nil,
@@ -310,43 +276,71 @@ func shortStrOps(s string) string {
 	return string(append(ops, opMemoize))
 }
 
-// writeValue writes the value of field i, as its encoder does.
-func (se *structEncoder) writeValue(e *encodeState, v reflect.Value, p unsafe.Pointer, i int) error {
-	w := &se.writers[i]
-	q := unsafe.Add(p, w.off)
-	switch w.kind {
-	case fieldInt64:
-		e.boundary()
-		e.writeInt(*(*int64)(q))
-		return nil
-	case fieldInt:
-		e.boundary()
-		e.writeInt(int64(*(*int)(q)))
-		return nil
-	case fieldBool:
-		e.boundary()
-		e.writeBool(*(*bool)(q))
-		return nil
-	case fieldFloat64:
-		e.boundary()
-		e.writeFloat(*(*float64)(q))
-		return nil
-	case fieldString:
-		e.boundary()
-		return e.writeString(*(*string)(q))
-	case fieldStrings:
-		if e.proto > 0 {
-			s := *(*[]string)(q)
-			return e.writeFastSlice(w.typ, fastList{stringItems, nil, 0}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+// writeFields writes the names and values of the fields lo to hi-1 that
+// are not left out, as their encoders do: the usual kinds of field are
+// read from memory and written here, in one loop with no call per field,
+// the others by their encoders.
+func (se *structEncoder) writeFields(e *encodeState, v reflect.Value, p unsafe.Pointer, names []string, left *[maxFastFields / 64]uint64, lo, hi int) error {
+	for i := lo; i < hi; i++ {
+		if se.check && left[uint(i)/64]&(1<<(uint(i)%64)) != 0 {
+			continue
 		}
-	case fieldInt64s:
-		if e.proto > 0 {
-			s := *(*[]int64)(q)
-			return e.writeFastSlice(w.typ, fastList{intItems[int64], intsSize[int64], 2}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+		e.boundary()
+		if id := se.nameBase + i; names == nil && id < len(e.names) && e.names[id].gen == e.gen &&
+			uint32(e.names[id].idx) < 256 && e.proto >= 1 {
+			// The plain name, written before in this pickle: writeName's
+			// usual case, inlined.
+			e.op1(opBinget, byte(e.names[id].idx))
+		} else if err := se.writeName(e, i, names); err != nil {
+			return withPath(err, "."+se.fields[i].goName)
 		}
-	case fieldStrMap:
-		return e.writeStrStrMap(w.tid, *(*unsafe.Pointer)(q))
+		w := &se.writers[i]
+		q := unsafe.Add(p, w.off)
+		var err error
+		switch w.kind {
+		case fieldInt64:
+			e.boundary()
+			e.writeInt(*(*int64)(q))
+		case fieldInt:
+			e.boundary()
+			e.writeInt(int64(*(*int)(q)))
+		case fieldBool:
+			e.boundary()
+			e.writeBool(*(*bool)(q))
+		case fieldFloat64:
+			e.boundary()
+			e.writeFloat(*(*float64)(q))
+		case fieldString:
+			e.boundary()
+			err = e.writeString(*(*string)(q))
+		case fieldStrings:
+			if e.proto > 0 {
+				s := *(*[]string)(q)
+				err = e.writeFastSlice(w.typ, fastList{stringItems, nil, 0}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+				break
+			}
+			err = se.writeOther(e, v, i)
+		case fieldInt64s:
+			if e.proto > 0 {
+				s := *(*[]int64)(q)
+				err = e.writeFastSlice(w.typ, fastList{intItems[int64], intsSize[int64], 2}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+				break
+			}
+			err = se.writeOther(e, v, i)
+		case fieldStrMap:
+			err = e.writeStrStrMap(w.tid, *(*unsafe.Pointer)(q))
+		default:
+			err = se.writeOther(e, v, i)
+		}
+		if err != nil {
+			return withPath(err, "."+se.fields[i].goName)
+		}
 	}
+	return nil
+}
+
+// writeOther writes the value of field i by its encoder, through reflect.
+func (se *structEncoder) writeOther(e *encodeState, v reflect.Value, i int) error {
 	fv, _ := fieldValue(v, se.fields[i].index) // not left out: reachable
 	return se.fields[i].enc(e, fv)
 }
