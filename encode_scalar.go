@@ -259,10 +259,16 @@ func strKey(s string) memoKey {
 func (e *encodeState) writeString(s string) error {
 	// A str has no parts, so its memo index is known before it is written:
 	// reserve it with the lookup.
-	if e.proto >= 4 && len(s) >= 3 && len(s) <= 0xff &&
-		e.memo.putFreshStr(unsafe.Pointer(unsafe.StringData(s)), len(s), e.nmemo) {
-		// The usual str of a large pickle: new for certain.
-		return e.writeShortStr(s)
+	if e.proto >= 4 && len(s) >= 3 && len(s) <= 0xff {
+		// The usual strs of a large pickle: new for certain, or a repeat
+		// of a str seen often.
+		switch idx, what := e.memo.quickStr(unsafe.Pointer(unsafe.StringData(s)), len(s), e.nmemo); what {
+		case strFresh:
+			return e.writeShortStr(s)
+		case strHot:
+			e.get(idx)
+			return nil
+		}
 	}
 	idx, found := e.memo.getOrPutStr(s, e.nmemo)
 	if found {

@@ -468,6 +468,13 @@ func (e *encodeState) openMemo(k memoKey, empty, text byte) bool {
 		e.get(idx)
 		return true
 	}
+	if e.proto >= 4 {
+		// The container and its MEMOIZE, as memoize writes it.
+		e.startFrame()
+		e.buf = append(e.buf, empty, opMemoize)
+		e.nmemo++
+		return false
+	}
 	if e.proto >= 1 {
 		e.op(empty)
 	} else {
