@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -299,5 +300,39 @@ func TestDecoderSlowReaderDoesNotRegrow(t *testing.T) {
 	// way; a new buffer per byte read would add thousands.
 	if slow > whole+20 {
 		t.Errorf("decoding a %d-byte pickle read one byte at a time: %.0f allocations, %.0f when read at once", len(data), slow, whole)
+	}
+}
+
+// TestDecoderSlowReaderLargePayload reads a pickle with one 3 MiB bytes
+// value 509 bytes at a time, as a socket may deliver it: the buffer must
+// grow a few times, not once per read (which copied the payload read so
+// far at every read: gigabytes).
+func TestDecoderSlowReaderLargePayload(t *testing.T) {
+	payload := make([]byte, 3<<20)
+	for i := range payload {
+		payload[i] = byte(i)
+	}
+	data, err := Marshal(payload, Protocol(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bytesFrom := func(r func() io.Reader) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var v []byte
+		if err := NewDecoder(r()).Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if !bytes.Equal(v, payload) {
+			t.Fatal("payload decoded wrong")
+		}
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	whole := bytesFrom(func() io.Reader { return bytes.NewReader(data) })
+	chunked := bytesFrom(func() io.Reader { return &chunkReader{data: data, chunk: 509} })
+	// Growing by half at a time copies less than the payload again.
+	if chunked > 4*whole {
+		t.Errorf("a %d-byte pickle read 509 bytes at a time allocated %d bytes, %d when read at once", len(data), chunked, whole)
 	}
 }

@@ -327,6 +327,10 @@ func (m *machine) need(n int) error {
 	return m.fill(n)
 }
 
+// minReadRoom is the room below which fill grows the buffer before a read
+// when more bytes are needed than the room holds.
+const minReadRoom = 4 << 10
+
 // fill reads from src until n bytes are available at m.pos. It grows the
 // buffer only as data arrives, in chunks of at most readChunk, so that a
 // length claimed by the input costs nothing until the bytes are there.
@@ -341,11 +345,13 @@ func (m *machine) fill(n int) error {
 	}
 	for len(m.data)-m.pos < n {
 		need := n - (len(m.data) - m.pos)
-		if cap(m.data)-len(m.data) < need {
+		if room := cap(m.data) - len(m.data); room < need && room < minReadRoom {
 			// Grow by at least 32 KiB (so that the next pickles of a
 			// stream are usually read with this one) and by half the
 			// buffer; a reader that gives a few bytes at a time then
-			// fills the room left, without a new buffer for each read.
+			// fills the room left, without a new buffer for each read,
+			// and the buffer grows again only once that room is all but
+			// used, however many bytes are still needed.
 			want := min(max(need, 32<<10), readChunk)
 			grown := make([]byte, len(m.data), len(m.data)+max(want, len(m.data)/2))
 			copy(grown, m.data)
