@@ -272,6 +272,10 @@ type strSlot struct {
 	idx uint32
 }
 
+// maxDirectStrSlots is the size up to which the string table is searched
+// directly, without its filter and batch: 16 KiB of slots stay in cache.
+const maxDirectStrSlots = 1024
+
 // maxStrLoad is the load factor of the string table, in eighths.
 const maxStrLoad = 5
 
@@ -289,19 +293,22 @@ func (t *strTable) getOrPut(p unsafe.Pointer, n int, idx int) (int, bool) {
 	}
 	key := strSlot{p: uintptr(p), n: uint32(n), idx: uint32(idx)}
 	h := strHash(key.p, key.n)
-	if !t.filter.add(h) {
-		t.pend[t.npend] = key
-		t.npend++
-		t.n++
-		t.keep = append(t.keep, p)
-		if t.npend == memoBatch {
-			t.flush()
+	if len(t.slots) > maxDirectStrSlots {
+		// A table larger than the caches: the filter and the batch.
+		if !t.filter.add(h) {
+			t.pend[t.npend] = key
+			t.npend++
+			t.n++
+			t.keep = append(t.keep, p)
+			if t.npend == memoBatch {
+				t.flush()
+			}
+			return idx, false
 		}
-		return idx, false
-	}
-	for i := range t.pend[:t.npend] {
-		if s := &t.pend[i]; s.p == key.p && s.n == key.n {
-			return int(s.idx), true
+		for i := range t.pend[:t.npend] {
+			if s := &t.pend[i]; s.p == key.p && s.n == key.n {
+				return int(s.idx), true
+			}
 		}
 	}
 	mask := uint64(len(t.slots) - 1)
@@ -349,14 +356,21 @@ func (t *strTable) grow() {
 	}
 	t.slots = make([]strSlot, size)
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
-	t.filter.sized(size)
+	// A small table is searched directly; a large one keeps the filter of
+	// every key, made here when it leaves the small sizes.
+	large := size > maxDirectStrSlots
+	if large {
+		t.filter.sized(size)
+	}
 	mask := uint64(size - 1)
 	for _, s := range old {
 		if s.p == 0 {
 			continue
 		}
 		h := strHash(s.p, s.n)
-		t.filter.add(h)
+		if large {
+			t.filter.add(h)
+		}
 		j := h >> t.shift
 		for t.slots[j].p != 0 {
 			j = (j + 1) & mask
