@@ -230,7 +230,7 @@ func (t *memoTable) grow() {
 // reset empties the tables, keeping their memory unless they are large,
 // and drops the pointers that kept the last encode's values alive.
 func (t *memoTable) reset() {
-	if len(t.slots) > maxPooledMemoSlots {
+	if dropTable(len(t.slots), t.n) {
 		t.slots, t.filter = nil, memoFilter{}
 	} else if t.n > 0 {
 		clear(t.slots)
@@ -241,6 +241,18 @@ func (t *memoTable) reset() {
 	t.strs.reset()
 	t.lazy.reset()
 }
+
+// dropTable reports whether a table of the given number of slots, which
+// held n entries in the encode just done, is dropped rather than cleared
+// for the next one: when it is too large to keep, or when it is large and
+// was mostly empty (a small pickle written with the table a large one
+// left in the pool would otherwise clear megabytes at every reset).
+func dropTable(slots, n int) bool {
+	return slots > maxPooledMemoSlots || (slots > minDroppedSlots && n*16 < slots)
+}
+
+// minDroppedSlots is the size from which a mostly empty table is dropped.
+const minDroppedSlots = 4096
 
 // clearKeep empties a list of kept pointers for reuse.
 func clearKeep(keep []unsafe.Pointer) []unsafe.Pointer {
@@ -381,7 +393,7 @@ func (t *strTable) grow() {
 
 // reset empties the table as memoTable.reset does.
 func (t *strTable) reset() {
-	if len(t.slots) > maxPooledMemoSlots {
+	if dropTable(len(t.slots), t.n) {
 		t.slots, t.filter = nil, memoFilter{}
 	} else if t.n > 0 {
 		clear(t.slots)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // encodeWithMemoState encodes v at protocol proto and returns the pickle
@@ -273,4 +275,43 @@ func FuzzLazyMemoMatchesExact(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLargeMemoTablesAreNotClearedForSmallPickles checks that tables a
+// large pickle grew are dropped, not cleared, after a small pickle written
+// with them (which would otherwise clear megabytes at every reset), and
+// kept after a pickle that filled them.
+func TestLargeMemoTablesAreNotClearedForSmallPickles(t *testing.T) {
+	backing := make([]byte, 200000)
+	cfg, err := newConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEncodeState(&cfg, nil)
+	defer e.release()
+	fill := func(n int) {
+		for i := range n {
+			e.memo.strs.getOrPut(unsafe.Pointer(&backing[i]), 3, i)
+			e.memo.exactSet(memoKey{p: unsafe.Pointer(&backing[i]), kind: memoPtr}, i, false)
+		}
+	}
+	fill(100000)
+	big, bigStrs := len(e.memo.slots), len(e.memo.strs.slots)
+	if big < 100000 || bigStrs < 100000 {
+		t.Fatalf("tables of %d and %d slots for 100,000 entries", big, bigStrs)
+	}
+	e.memo.reset() // a pickle that filled them: kept
+	if len(e.memo.slots) != big || len(e.memo.strs.slots) != bigStrs {
+		t.Fatalf("tables dropped after a pickle that filled them: %d, %d slots", len(e.memo.slots), len(e.memo.strs.slots))
+	}
+	fill(20) // a small pickle
+	e.memo.reset()
+	if len(e.memo.slots) != 0 || len(e.memo.strs.slots) != 0 {
+		t.Fatalf("tables of %d and %d slots kept after a pickle of 20 entries", len(e.memo.slots), len(e.memo.strs.slots))
+	}
+	fill(20) // and they work again from small
+	if idx, found := e.memo.strs.getOrPut(unsafe.Pointer(&backing[7]), 3, 99); !found || idx != 7 {
+		t.Fatalf("after the drop: index %d, found %v; want 7, true", idx, found)
+	}
+	runtime.KeepAlive(backing)
 }
