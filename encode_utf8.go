@@ -102,32 +102,36 @@ func appendText(buf []byte, s string) ([]byte, bool) {
 // through array pointers, which need no bounds checks: every access lies
 // within the n bytes.
 func copyText(dst, src unsafe.Pointer, n int) bool {
+	// high gathers the bytes' high bits; last holds the last 8 bytes of
+	// the text, which end it.
+	var high, last uint64
 	if n < 8 {
-		// Two 4-byte halves, overlapping in the middle.
+		// Two 4-byte halves, overlapping in the middle; last is the n
+		// bytes at the top of a word, as if read from 8-n bytes before.
 		lo := uint64(binary.LittleEndian.Uint32((*[4]byte)(src)[:]))
 		hi := uint64(binary.LittleEndian.Uint32((*[4]byte)(unsafe.Add(src, n-4))[:]))
 		binary.LittleEndian.PutUint32((*[4]byte)(dst)[:], uint32(lo))
 		binary.LittleEndian.PutUint32((*[4]byte)(unsafe.Add(dst, n-4))[:], uint32(hi))
-		w := lo | hi>>(8*(8-n))<<32
-		return w&highBits == 0 || dfaWord(dfaAccept, w) == dfaAccept
+		high = lo | hi>>(8*(8-n))<<32
+		last = high << (8 * (8 - n))
+	} else {
+		for i := 0; i+8 <= n; i += 8 {
+			w := wordAt(src, i)
+			binary.LittleEndian.PutUint64((*[8]byte)(unsafe.Add(dst, i))[:], w)
+			high |= w
+		}
+		last = wordAt(src, n-8)
+		binary.LittleEndian.PutUint64((*[8]byte)(unsafe.Add(dst, n-8))[:], last)
+		high |= last
 	}
-	var high uint64
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		w := wordAt(src, i)
-		binary.LittleEndian.PutUint64((*[8]byte)(unsafe.Add(dst, i))[:], w)
-		high |= w
-	}
-	last := wordAt(src, n-8)
-	binary.LittleEndian.PutUint64((*[8]byte)(unsafe.Add(dst, n-8))[:], last)
-	if (high|last)&highBits == 0 {
+	if high&highBits == 0 {
 		return true
 	}
 	// The DFA over the whole words, then the bytes after them followed by
 	// zeros: ASCII, which keeps the accepting state, and fails any other
 	// (a sequence cut short), as the end of the text would.
 	state := uint64(dfaAccept)
-	for i = 0; i < n; i += 8 {
+	for i := 0; i < n; i += 8 {
 		var w uint64
 		if i+8 <= n {
 			w = wordAt(src, i)
@@ -153,18 +157,3 @@ func wordAt(p unsafe.Pointer, i int) uint64 {
 
 // highBits has the high bit of every byte of a word.
 const highBits = 0x8080808080808080
-
-// dfaWord runs the UTF-8 DFA from state over the 8 bytes of w, low byte
-// first, and returns the state it ends in (as a plain offset, 0 for the
-// error state).
-func dfaWord(state, w uint64) uint64 {
-	state = utf8DFA[byte(w)] >> (state & 63)
-	state = utf8DFA[byte(w>>8)] >> (state & 63)
-	state = utf8DFA[byte(w>>16)] >> (state & 63)
-	state = utf8DFA[byte(w>>24)] >> (state & 63)
-	state = utf8DFA[byte(w>>32)] >> (state & 63)
-	state = utf8DFA[byte(w>>40)] >> (state & 63)
-	state = utf8DFA[byte(w>>48)] >> (state & 63)
-	state = utf8DFA[byte(w>>56)] >> (state & 63)
-	return state & 63
-}
