@@ -26,7 +26,7 @@ type anyMachine struct {
 	nmemo  int64
 	high   int // the stack's greatest length before it was last truncated
 	hasher keyHasher
-	box    boxes
+	box    anyBoxes
 }
 
 // decodeDirectAny tries to decode the pickle at the start of data into the
@@ -75,7 +75,7 @@ func (m *anyMachine) reset() {
 	if cap(m.stack) > maxPooledAnyMemo {
 		m.stack, m.depth = nil, nil
 	}
-	m.nmemo, m.hasher, m.box, m.r = 0, keyHasher{}, boxes{}, nil
+	m.nmemo, m.hasher, m.box, m.r = 0, keyHasher{}, anyBoxes{}, nil
 }
 
 // run executes opcodes up to STOP.
@@ -501,17 +501,17 @@ func (d *direct) memoIndex(op byte) (uint64, bool) {
 
 // --- boxing --------------------------------------------------------------------
 
-// boxes puts many decoded scalars in `any` values with few allocations: the
-// values live in chunks, and each interface points at its value in a chunk
-// (as the runtime's own boxing points at a value it allocated alone). A
-// chunk is never written again once a value in it is boxed, and it lives
-// as long as any of its values does. Chunks belong to one decode; nothing
-// is reused across decodes. Chunks start small and double, so that a small
+// boxes and anyBoxes make many decoded values with few allocations: the
+// values live in chunks, and each interface (anyBoxes) points at its value
+// in a chunk (as the runtime's own boxing points at a value it allocated
+// alone). A chunk is never written again once a value in it is boxed, and
+// it lives as long as any of its values does. Chunks belong to one decode;
+// nothing is reused across decodes. Chunks start small, so that a small
 // pickle allocates little.
+//
+// boxes are the typed decoder's: the text of its strings, and the chunks
+// its short slices are cut from.
 type boxes struct {
-	words   []uint64 // the plain chunk: the any decoder's boxed numbers and short strs
-	pos     *int     // where the decoder is in the input, sizing plain chunks
-	strs    []string
 	textBuf []byte
 	input   int // length of the input: no chunk of text need be longer
 
@@ -519,9 +519,17 @@ type boxes struct {
 	strSlices   []string
 	intSlices   []int64
 	floatSlices []float64
+}
 
-	// Chunks of the decoder into any: its lists and dicts, and the items
-	// and entries of the short ones.
+// anyBoxes are the chunks of the decoder into any (kept apart from the
+// typed decoder's boxes, which every decode clears twice).
+type anyBoxes struct {
+	words []uint64 // the plain chunk: boxed numbers and short strs
+	pos   *int     // where the decoder is in the input (set by decodeAny), sizing plain chunks
+	input int      // length of the input
+	strs  []string // headers of long strs
+
+	// Its lists and dicts, and the items and entries of the short ones.
 	lists   []List
 	dicts   []Dict
 	anys    []any
@@ -568,7 +576,7 @@ func boxAt(typ, p unsafe.Pointer) (v any) {
 // goes in it.
 
 // wordsOf returns n words from the plain chunk.
-func (b *boxes) wordsOf(n int) unsafe.Pointer {
+func (b *anyBoxes) wordsOf(n int) unsafe.Pointer {
 	if cap(b.words)-len(b.words) < n {
 		b.newWords(n)
 	}
@@ -577,37 +585,42 @@ func (b *boxes) wordsOf(n int) unsafe.Pointer {
 	return unsafe.Pointer(&b.words[at])
 }
 
-// newWords starts a plain chunk with room for at least n words: about
-// what the rest of the input needs (a third of a word a byte, for short
-// strs and numbers), so that a small pickle takes one chunk.
-func (b *boxes) newWords(n int) {
-	size := nextChunk(cap(b.words), boxChunkMin, boxChunkMax)
-	if b.pos != nil {
-		size = min(max((b.input-*b.pos)/3, boxChunkMin), boxChunkMax)
+// newWords starts a plain chunk with room for at least n words.
+func (b *anyBoxes) newWords(n int) {
+	b.words = make([]uint64, 0, max(b.chunkWords(), n))
+}
+
+// chunkWords is the size of a new plain chunk: about what the rest of the
+// input needs (a third of a word a byte, for short strs and numbers), so
+// that a small pickle takes one chunk.
+func (b *anyBoxes) chunkWords() int {
+	return min(max((b.input-*b.pos)/3, boxChunkMin), boxChunkMax)
+}
+
+func (b *anyBoxes) int64(x int64) any {
+	if len(b.words) == cap(b.words) {
+		b.words = make([]uint64, 0, b.chunkWords())
 	}
-	b.words = make([]uint64, 0, max(size, n))
+	b.words = append(b.words, uint64(x))
+	return boxAt(int64TypeWord, unsafe.Pointer(&b.words[len(b.words)-1]))
 }
 
-func (b *boxes) int64(x int64) any {
-	p := b.wordsOf(1)
-	*(*int64)(p) = x
-	return boxAt(int64TypeWord, p)
-}
-
-func (b *boxes) float64(x float64) any {
-	p := b.wordsOf(1)
-	*(*float64)(p) = x
-	return boxAt(float64TypeWord, p)
+func (b *anyBoxes) float64(x float64) any {
+	if len(b.words) == cap(b.words) {
+		b.words = make([]uint64, 0, b.chunkWords())
+	}
+	b.words = append(b.words, math.Float64bits(x))
+	return boxAt(float64TypeWord, unsafe.Pointer(&b.words[len(b.words)-1]))
 }
 
 // int32s returns n zeros from the plain chunk, for the index of a dict.
-func (b *boxes) int32s(n int) []int32 {
+func (b *anyBoxes) int32s(n int) []int32 {
 	return unsafe.Slice((*int32)(b.wordsOf((n+1)/2)), n)
 }
 
 // str boxes a copy of p as a string: a short one in the plain chunk, its
 // header and then its bytes.
-func (b *boxes) str(p []byte) any {
+func (b *anyBoxes) str(p []byte) any {
 	n := len(p)
 	if n == 0 {
 		return ""
@@ -626,7 +639,7 @@ func (b *boxes) str(p []byte) any {
 	return boxAt(stringTypeWord, at)
 }
 
-func (b *boxes) string(s string) any {
+func (b *anyBoxes) string(s string) any {
 	if len(b.strs) == cap(b.strs) {
 		n := nextChunk(cap(b.strs), boxChunkMin, boxChunkMax)
 		if b.strs == nil {
@@ -681,7 +694,7 @@ func carve[T any](chunk *[]T, n int) []T {
 
 // list returns a new empty *List (its Items empty, not nil, as the general
 // decoder makes them), from a chunk.
-func (b *boxes) list() *List {
+func (b *anyBoxes) list() *List {
 	if len(b.lists) == cap(b.lists) {
 		b.lists = make([]List, 0, nextChunk(cap(b.lists), 2, boxChunkMax))
 	}
@@ -690,7 +703,7 @@ func (b *boxes) list() *List {
 }
 
 // dict returns a new empty *Dict, from a chunk.
-func (b *boxes) dict() *Dict {
+func (b *anyBoxes) dict() *Dict {
 	if len(b.dicts) == cap(b.dicts) {
 		b.dicts = make([]Dict, 0, nextChunk(cap(b.dicts), 2, boxChunkMax))
 	}
