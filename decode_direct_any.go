@@ -572,8 +572,9 @@ func boxAt(typ, p unsafe.Pointer) (v any) {
 // words the collector does not scan. A string header there points into its
 // own chunk, which is alive as long as the interface holding the header is
 // (it points into the chunk too), so the collector need not see that
-// pointer. Nothing that can point elsewhere, or that a caller can change,
-// goes in it.
+// pointer. Nothing that can point elsewhere goes in it, nor anything a
+// caller can change but the index of a dict (int32s, no pointers, that
+// dict's alone).
 
 // wordsOf returns n words from the plain chunk.
 func (b *anyBoxes) wordsOf(n int) unsafe.Pointer {
