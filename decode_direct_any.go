@@ -22,11 +22,11 @@ type anyMachine struct {
 	stack  []any
 	depth  []int32 // nesting depth of each stack value: 0 scalars, 1 + items' for containers
 	marks  []int
-	memo   []any
-	isSet  []bool
+	memo   []any // nil where nothing is memoized; a memoized None is memoNone{}
 	nmemo  int64
+	high   int // the stack's greatest length before it was last truncated
 	hasher keyHasher
-	box    boxes
+	box    anyBoxes
 }
 
 // decodeDirectAny tries to decode the pickle at the start of data into the
@@ -53,7 +53,7 @@ func (r *direct) decodeAny(data []byte) (v any, end int, ok bool) {
 	}
 	m := r.am
 	m.r = r
-	m.box.input = r.box.input
+	m.box.input, m.box.pos = r.box.input, &r.pos
 	defer m.reset()
 	v, ok = m.run()
 	return v, r.pos, ok
@@ -66,16 +66,16 @@ const maxPooledAnyMemo = 1 << 20
 
 // reset empties the machine for the next decode, dropping what it holds.
 func (m *anyMachine) reset() {
-	clear(m.stack)
+	clear(m.stack[:max(len(m.stack), m.high)]) // truncate leaves what it drops
 	clear(m.memo)
-	m.stack, m.depth, m.marks, m.memo, m.isSet = m.stack[:0], m.depth[:0], m.marks[:0], m.memo[:0], m.isSet[:0]
+	m.stack, m.depth, m.marks, m.memo, m.high = m.stack[:0], m.depth[:0], m.marks[:0], m.memo[:0], 0
 	if cap(m.memo) > maxPooledAnyMemo {
-		m.memo, m.isSet = nil, nil // not kept for the next decode: the collector would scan it
+		m.memo = nil // not kept for the next decode: the collector would scan it
 	}
 	if cap(m.stack) > maxPooledAnyMemo {
 		m.stack, m.depth = nil, nil
 	}
-	m.nmemo, m.hasher, m.box, m.r = 0, keyHasher{}, boxes{}, nil
+	m.nmemo, m.hasher, m.box, m.r = 0, keyHasher{}, anyBoxes{}, nil
 }
 
 // run executes opcodes up to STOP.
@@ -121,9 +121,13 @@ func (m *anyMachine) run() (any, bool) {
 				m.push(cloneBytes(b), 0)
 			}
 		case opEmptyList:
-			m.push(m.box.list(), 1)
+			l := m.box.list()
+			m.push(l, 1)
+			m.memoize(l)
 		case opEmptyDict:
-			m.push(m.box.dict(), 1)
+			d := m.box.dict()
+			m.push(d, 1)
+			m.memoize(d)
 		case opEmptyTuple:
 			m.push(Tuple{}, 1)
 		case opMark:
@@ -240,18 +244,48 @@ func (m *anyMachine) payload(op byte) ([]byte, bool) {
 	return m.r.take(n)
 }
 
-// text pushes a str.
+// text pushes a str, and memoizes it if a MEMOIZE follows.
 func (m *anyMachine) text(op byte) bool {
-	b, ok := m.payload(op)
-	if !ok || !textValid(b) {
+	r := m.r
+	var b []byte
+	if op == opShortBinunicode && r.pos < r.limit { // payload, for the most common str
+		n := int(r.data[r.pos])
+		end := r.pos + 1 + n
+		if end > r.limit || int64(n) > r.cfg.maxStringLen {
+			return false
+		}
+		b, r.pos = r.data[r.pos+1:end], end
+	} else {
+		var ok bool
+		if b, ok = m.payload(op); !ok {
+			return false
+		}
+	}
+	if !textValid(b) {
 		return false
 	}
-	if m.r.cfg.zeroCopy {
-		m.push(m.box.string(aliasString(b)), 0)
+	var v any
+	if r.cfg.zeroCopy {
+		v = m.box.string(aliasString(b))
 	} else {
-		m.push(m.box.string(m.box.text(b)), 0)
+		v = m.box.str(b)
 	}
+	m.push(v, 0)
+	m.memoize(v)
 	return true
+}
+
+// memoize runs the MEMOIZE that follows the value v just pushed, if one
+// does in the same frame and the memo is dense (as protocol 4 writes it),
+// as put would. Otherwise it leaves the next opcode to run.
+func (m *anyMachine) memoize(v any) {
+	r := m.r
+	if r.pos < r.limit && r.data[r.pos] == opMemoize && m.nmemo == int64(len(m.memo)) &&
+		len(m.memo) < cap(m.memo) && m.nmemo < r.cfg.maxMemo {
+		r.pos++
+		m.memo = append(m.memo, v)
+		m.nmemo++
+	}
 }
 
 // container checks a container's new length and depth against the limits.
@@ -319,7 +353,13 @@ func (m *anyMachine) setItems(from int) bool {
 	}
 	pairs := m.stack[from:]
 	if cap(d.t.entries) == 0 && len(pairs) < 2*batchSize {
+		if m.box.entries == nil && len(pairs) <= 2*sliceAlone {
+			m.box.entries = make([]entry, 0, min(len(pairs)/2+m.pendingPairs(from), boxChunkMax))
+		}
 		d.t.entries = carve(&m.box.entries, len(pairs)/2) // a small dict: all its pairs are here
+		if n := indexLen(len(pairs) / 2); n > 0 {
+			d.t.index = m.box.int32s(n) // the index its last pair would make it build
+		}
 	} else if room := cap(d.t.entries) - len(d.t.entries); room < len(pairs)/2 {
 		d.t.reserve(len(pairs)/2 + m.more(len(pairs))/2)
 	}
@@ -337,6 +377,24 @@ func (m *anyMachine) setItems(from int) bool {
 	return true
 }
 
+// pendingPairs counts the pairs already on the stack for the short dicts
+// that enclose the one whose pairs start at index from (a nested dict is
+// filled before the dicts around it), so that the first chunk of entries
+// holds theirs too.
+func (m *anyMachine) pendingPairs(from int) int {
+	n, end := 0, from
+	for k := len(m.marks) - 1; k >= 0; k-- {
+		at := m.marks[k]
+		if at >= 1 && end-at <= 2*sliceAlone {
+			if _, ok := m.stack[at-1].(*Dict); ok {
+				n += (end - at + 1) / 2
+			}
+		}
+		end = at
+	}
+	return n
+}
+
 // tuple replaces the stack values above index from with a tuple of them.
 func (m *anyMachine) tuple(from int) bool {
 	if from < m.fence() || from < 0 || from > len(m.stack) {
@@ -350,9 +408,10 @@ func (m *anyMachine) tuple(from int) bool {
 	return m.container(len(m.stack)-1, len(t), depth)
 }
 
-// truncate drops the stack values from index n on.
+// truncate drops the stack values from index n on. It does not clear
+// them (reset does, once, at the end of the decode).
 func (m *anyMachine) truncate(n int) {
-	clear(m.stack[n:])
+	m.high = max(m.high, len(m.stack))
 	m.stack, m.depth = m.stack[:n], m.depth[:n]
 }
 
@@ -378,34 +437,46 @@ func (m *anyMachine) put(op byte) bool {
 		}
 		i = leUint(b)
 	}
-	if i >= uint64(len(m.memo)) {
-		if i > uint64(len(m.memo))+denseSlack {
-			return false // sparse indices: the general decoder's
-		}
-		for uint64(len(m.memo)) <= i {
-			m.memo, m.isSet = append(m.memo, nil), append(m.isSet, false)
-		}
+	v := m.stack[len(m.stack)-1]
+	if v == nil {
+		v = memoNone{}
 	}
-	if !m.isSet[i] {
-		if m.nmemo >= m.r.cfg.maxMemo {
-			return false
+	if i < uint64(len(m.memo)) {
+		if m.memo[i] != nil { // memoized again: not counted again
+			m.memo[i] = v
+			return true
 		}
-		m.nmemo++
+	} else if i > uint64(len(m.memo))+denseSlack {
+		return false // sparse indices: the general decoder's
+	} else if i < uint64(cap(m.memo)) {
+		m.memo = m.memo[:i+1] // the slots past the length are nil (see reset)
+	} else {
+		m.memo = append(m.memo, make([]any, i+1-uint64(len(m.memo)))...)
 	}
-	m.memo[i], m.isSet[i] = m.stack[len(m.stack)-1], true
+	if m.nmemo >= m.r.cfg.maxMemo {
+		return false
+	}
+	m.nmemo++
+	m.memo[i] = v
 	return true
 }
+
+// memoNone stands for a memoized None in the memo, where nil is a slot
+// nothing was memoized in.
+type memoNone struct{}
 
 // get pushes a memoized value. A memoized container is left to the general
 // decoder, which tracks what sharing does to depths and limits.
 func (m *anyMachine) get(op byte) bool {
 	i, ok := m.r.memoIndex(op)
-	if !ok || i >= uint64(len(m.memo)) || !m.isSet[i] {
+	if !ok || i >= uint64(len(m.memo)) || m.memo[i] == nil {
 		return false
 	}
 	switch v := m.memo[i].(type) {
 	case *List, *Dict, Tuple:
 		return false
+	case memoNone:
+		m.push(nil, 0)
 	default:
 		m.push(v, 0)
 	}
@@ -430,17 +501,17 @@ func (d *direct) memoIndex(op byte) (uint64, bool) {
 
 // --- boxing --------------------------------------------------------------------
 
-// boxes puts many decoded scalars in `any` values with few allocations: the
-// values live in chunks, and each interface points at its value in a chunk
-// (as the runtime's own boxing points at a value it allocated alone). A
-// chunk is never written again once a value in it is boxed, and it lives
-// as long as any of its values does. Chunks belong to one decode; nothing
-// is reused across decodes. Chunks start small and double, so that a small
+// boxes and anyBoxes make many decoded values with few allocations: the
+// values live in chunks, and each interface (anyBoxes) points at its value
+// in a chunk (as the runtime's own boxing points at a value it allocated
+// alone). A chunk is never written again once a value in it is boxed, and
+// it lives as long as any of its values does. Chunks belong to one decode;
+// nothing is reused across decodes. Chunks start small, so that a small
 // pickle allocates little.
+//
+// boxes are the typed decoder's: the text of its strings, and the chunks
+// its short slices are cut from.
 type boxes struct {
-	ints    []int64
-	floats  []float64
-	strs    []string
 	textBuf []byte
 	input   int // length of the input: no chunk of text need be longer
 
@@ -448,9 +519,17 @@ type boxes struct {
 	strSlices   []string
 	intSlices   []int64
 	floatSlices []float64
+}
 
-	// Chunks of the decoder into any: its lists and dicts, and the items
-	// and entries of the short ones.
+// anyBoxes are the chunks of the decoder into any (kept apart from the
+// typed decoder's boxes, which every decode clears twice).
+type anyBoxes struct {
+	words []uint64 // the plain chunk: boxed numbers and short strs
+	pos   *int     // where the decoder is in the input (set by decodeAny), sizing plain chunks
+	input int      // length of the input
+	strs  []string // headers of long strs
+
+	// Its lists and dicts, and the items and entries of the short ones.
 	lists   []List
 	dicts   []Dict
 	anys    []any
@@ -488,23 +567,80 @@ func boxAt(typ, p unsafe.Pointer) (v any) {
 	return v
 }
 
-func (b *boxes) int64(x int64) any {
-	if len(b.ints) == cap(b.ints) {
-		b.ints = make([]int64, 0, nextChunk(cap(b.ints), boxChunkMin, boxChunkMax))
+// The plain chunk. The any decoder's boxed int64s and float64s, and its
+// short strs (the string header followed by its bytes), live in chunks of
+// words the collector does not scan. A string header there points into its
+// own chunk, which is alive as long as the interface holding the header is
+// (it points into the chunk too), so the collector need not see that
+// pointer. Nothing that can point elsewhere goes in it, nor anything a
+// caller can change but the index of a dict (int32s, no pointers, that
+// dict's alone).
+
+// wordsOf returns n words from the plain chunk.
+func (b *anyBoxes) wordsOf(n int) unsafe.Pointer {
+	if cap(b.words)-len(b.words) < n {
+		b.newWords(n)
 	}
-	b.ints = append(b.ints, x)
-	return boxAt(int64TypeWord, unsafe.Pointer(&b.ints[len(b.ints)-1]))
+	at := len(b.words)
+	b.words = b.words[:at+n]
+	return unsafe.Pointer(&b.words[at])
 }
 
-func (b *boxes) float64(x float64) any {
-	if len(b.floats) == cap(b.floats) {
-		b.floats = make([]float64, 0, nextChunk(cap(b.floats), boxChunkMin, boxChunkMax))
-	}
-	b.floats = append(b.floats, x)
-	return boxAt(float64TypeWord, unsafe.Pointer(&b.floats[len(b.floats)-1]))
+// newWords starts a plain chunk with room for at least n words.
+func (b *anyBoxes) newWords(n int) {
+	b.words = make([]uint64, 0, max(b.chunkWords(), n))
 }
 
-func (b *boxes) string(s string) any {
+// chunkWords is the size of a new plain chunk: about what the rest of the
+// input needs (a third of a word a byte, for short strs and numbers), so
+// that a small pickle takes one chunk.
+func (b *anyBoxes) chunkWords() int {
+	return min(max((b.input-*b.pos)/3, boxChunkMin), boxChunkMax)
+}
+
+func (b *anyBoxes) int64(x int64) any {
+	if len(b.words) == cap(b.words) {
+		b.words = make([]uint64, 0, b.chunkWords())
+	}
+	b.words = append(b.words, uint64(x))
+	return boxAt(int64TypeWord, unsafe.Pointer(&b.words[len(b.words)-1]))
+}
+
+func (b *anyBoxes) float64(x float64) any {
+	if len(b.words) == cap(b.words) {
+		b.words = make([]uint64, 0, b.chunkWords())
+	}
+	b.words = append(b.words, math.Float64bits(x))
+	return boxAt(float64TypeWord, unsafe.Pointer(&b.words[len(b.words)-1]))
+}
+
+// int32s returns n zeros from the plain chunk, for the index of a dict.
+func (b *anyBoxes) int32s(n int) []int32 {
+	return unsafe.Slice((*int32)(b.wordsOf((n+1)/2)), n)
+}
+
+// str boxes a copy of p as a string: a short one in the plain chunk, its
+// header and then its bytes.
+func (b *anyBoxes) str(p []byte) any {
+	n := len(p)
+	if n == 0 {
+		return ""
+	}
+	if n > textAlone {
+		return b.string(string(p))
+	}
+	at := b.wordsOf(2 + (n+7)/8)
+	bytes := unsafe.Add(at, 16)
+	copy(unsafe.Slice((*byte)(bytes), n), p)
+	// The header, written as the two words it is: the chunk is never
+	// scanned, so a write barrier (which storing a string would have) is no
+	// use, and its own bytes are alive as long as it is.
+	h := (*[2]uintptr)(at)
+	h[0], h[1] = uintptr(bytes), uintptr(n)
+	return boxAt(stringTypeWord, at)
+}
+
+func (b *anyBoxes) string(s string) any {
 	if len(b.strs) == cap(b.strs) {
 		n := nextChunk(cap(b.strs), boxChunkMin, boxChunkMax)
 		if b.strs == nil {
@@ -559,7 +695,7 @@ func carve[T any](chunk *[]T, n int) []T {
 
 // list returns a new empty *List (its Items empty, not nil, as the general
 // decoder makes them), from a chunk.
-func (b *boxes) list() *List {
+func (b *anyBoxes) list() *List {
 	if len(b.lists) == cap(b.lists) {
 		b.lists = make([]List, 0, nextChunk(cap(b.lists), 2, boxChunkMax))
 	}
@@ -568,7 +704,7 @@ func (b *boxes) list() *List {
 }
 
 // dict returns a new empty *Dict, from a chunk.
-func (b *boxes) dict() *Dict {
+func (b *anyBoxes) dict() *Dict {
 	if len(b.dicts) == cap(b.dicts) {
 		b.dicts = make([]Dict, 0, nextChunk(cap(b.dicts), 2, boxChunkMax))
 	}

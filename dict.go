@@ -19,8 +19,9 @@ type entry struct {
 	deleted  bool
 }
 
-// linearMax is the size up to which a table has no index.
-const linearMax = 8
+// linearMax is the size up to which a table has no index: comparing the
+// hashes of a few entries costs less than building and probing an index.
+const linearMax = 16
 
 func (t *table) len() int { return t.live }
 
@@ -80,6 +81,19 @@ func (t *table) reserve(n int) {
 	}
 }
 
+// indexLen is the length of the index rebuild gives a table of n live
+// entries, 0 for none.
+func indexLen(n int) int {
+	if n <= linearMax {
+		return 0
+	}
+	size := 16
+	for size*3 <= n*4 {
+		size *= 2
+	}
+	return size * 2
+}
+
 func (t *table) insertSlot(h uint64, pos int32) {
 	mask := uint64(len(t.index) - 1)
 	slot := h & mask
@@ -101,15 +115,12 @@ func (t *table) rebuild() {
 		clear(t.entries[len(kept):])
 		t.entries = kept
 	}
-	if len(t.entries) <= linearMax {
+	n := indexLen(len(t.entries))
+	if n == 0 {
 		t.index = nil
 		return
 	}
-	n := 16
-	for n*3 <= len(t.entries)*4 {
-		n *= 2
-	}
-	t.index = make([]int32, n*2)
+	t.index = make([]int32, n)
 	for i, e := range t.entries {
 		t.insertSlot(e.hash, int32(i+1))
 	}
