@@ -77,30 +77,18 @@ func validText(s string) bool {
 	return state&63 == dfaAccept
 }
 
-// maxWordText is the longest str appendText copies and checks a word at a
-// time; longer ones are copied whole and checked by validText.
+// maxWordText is the longest str writeShortStr copies and checks a word at
+// a time (copyText); longer ones are copied whole and checked by validText.
 const maxWordText = 32
 
-// appendText appends s to buf, which must have room for it, and reports
-// whether s is text as validText says. A str written whole is read once:
-// the copy is made a word at a time (overlapping the last word with the one
-// before it), with no call to memmove, whose branches on the length cost
-// more than the copy of a short str, and the check reads those words, on
-// the usual ASCII text with one test and no loop over the bytes.
-func appendText(buf []byte, s string) ([]byte, bool) {
-	n := len(s)
-	if n > maxWordText || n < 4 {
-		return append(buf, s...), validText(s)
-	}
-	at := len(buf)
-	buf = buf[:at+n]
-	return buf, copyText(unsafe.Pointer(&buf[at]), unsafe.Pointer(unsafe.StringData(s)), n)
-}
-
 // copyText copies the n bytes (4 to maxWordText) at src to dst and reports
-// whether they are text, as appendText does. The words are read and written
-// through array pointers, which need no bounds checks: every access lies
-// within the n bytes.
+// whether they are text, as validText says. A str written whole is read
+// once: the copy is made a word at a time (overlapping the last word with
+// the one before it), with no call to memmove, whose branches on the
+// length cost more than the copy of a short str, and the check reads those
+// words, on the usual ASCII text with one test and no loop over the bytes.
+// The words are read and written through array pointers, which need no
+// bounds checks: every access lies within the n bytes.
 func copyText(dst, src unsafe.Pointer, n int) bool {
 	// high gathers the bytes' high bits; last holds the last 8 bytes of
 	// the text, which end it.

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // validTextRef is the check validText replaces.
@@ -55,6 +56,19 @@ func TestValidText(t *testing.T) {
 	check(long)
 	check(long + "\xed\xa0\x80")
 	check(long + "\xff")
+}
+
+// appendText appends s to buf, which must have room for it, as
+// writeShortStr does: by copyText from 4 to maxWordText bytes, else whole;
+// it reports whether s is text.
+func appendText(buf []byte, s string) ([]byte, bool) {
+	n := len(s)
+	if n > maxWordText || n < 4 {
+		return append(buf, s...), validText(s)
+	}
+	at := len(buf)
+	buf = buf[:at+n]
+	return buf, copyText(unsafe.Pointer(&buf[at]), unsafe.Pointer(unsafe.StringData(s)), n)
 }
 
 // TestAppendText checks that appendText copies every str of every length
