@@ -101,7 +101,16 @@ func (e *encodeState) writeFastSlice(t reflect.Type, fast fastList, p unsafe.Poi
 		// buffer usually is, the items' own checks grow it if need be.)
 		e.reserve(listSize(n, fast.size(p, n)))
 	}
-	err := e.appendBatches(n, func(start, end int) error { return fast.items(e, p, start, end) })
+	var err error
+	if n > 1 && n <= batchSize {
+		// One batch (appendBatches' usual case, without its closure).
+		e.op(opMark)
+		if err = fast.items(e, p, 0, n); err == nil {
+			e.op(opAppends)
+		}
+	} else {
+		err = e.appendBatches(n, func(start, end int) error { return fast.items(e, p, start, end) })
+	}
 	e.leave()
 	return err
 }
@@ -224,6 +233,14 @@ func intItems[T int | int8 | int16 | int32 | int64](e *encodeState, p unsafe.Poi
 			b := buf[n : n+3]
 			b[0], b[1], b[2] = opBinint1+2*byte(wide), byte(u), byte(u>>8)
 			buf = buf[:n+2+int(wide)]
+			continue
+		}
+		if int64(x) >= math.MinInt32 && int64(x) <= math.MaxInt32 {
+			n := len(buf)
+			b := buf[n : n+5]
+			b[0] = opBinint
+			binary.LittleEndian.PutUint32(b[1:], uint32(int32(x)))
+			buf = buf[:n+5]
 			continue
 		}
 		buf = e.appendIntItem(buf, int64(x), len(xs)*maxIntItem+2)

@@ -134,7 +134,10 @@ func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 	if !l.active && (t.n+t.strs.n < lazyAfter || !t.startLazy()) {
 		return t.exactSet(k, idx, replace)
 	}
-	pg := l.seen.pageOf(uintptr(k.p))
+	pg := l.seen.recent[pageNumber(uintptr(k.p))%addrRecent]
+	if pg == nil || pg.page != pageNumber(uintptr(k.p)) {
+		pg = l.seen.pageOf(uintptr(k.p))
+	}
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, uintptr(k.p)) {
 			l.freshKeys = append(l.freshKeys, freshKey{k.t, k.n, idx, k.kind})

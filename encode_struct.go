@@ -281,16 +281,22 @@ func shortStrOps(s string) string {
 // read from memory and written here, in one loop with no call per field,
 // the others by their encoders.
 func (se *structEncoder) writeFields(e *encodeState, v reflect.Value, p unsafe.Pointer, names []string, left *[maxFastFields / 64]uint64, lo, hi int) error {
+	// The memo indices of the plain names, when they may have been
+	// written before in this pickle.
+	var cached []nameSlot
+	if names == nil && e.proto >= 1 && se.nameBase+len(se.writers) <= len(e.names) {
+		cached = e.names[se.nameBase : se.nameBase+len(se.writers)]
+	}
+	gen := e.gen
 	for i := lo; i < hi; i++ {
 		if se.check && left[uint(i)/64]&(1<<(uint(i)%64)) != 0 {
 			continue
 		}
 		e.boundary()
-		if id := se.nameBase + i; names == nil && id < len(e.names) && e.names[id].gen == e.gen &&
-			uint32(e.names[id].idx) < 256 && e.proto >= 1 {
+		if cached != nil && cached[i].gen == gen && uint32(cached[i].idx) < 256 {
 			// The plain name, written before in this pickle: writeName's
 			// usual case, inlined.
-			e.op1(opBinget, byte(e.names[id].idx))
+			e.op1(opBinget, byte(cached[i].idx))
 		} else if err := se.writeName(e, i, names); err != nil {
 			return withPath(err, "."+se.fields[i].goName)
 		}
