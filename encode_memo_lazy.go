@@ -195,46 +195,6 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	return old, found
 }
 
-// What quickStr tells of a str.
-const (
-	strUnknown = iota // nothing: the full lookup (getOrPutStr) must tell
-	strFresh          // new for certain, and memoized at the index given
-	strHot            // a repeat in the hot cache, at the index returned
-)
-
-// quickStr tells at once, when the lazy index is on, what most strs are:
-// new (its page is not indexed, and its start was not marked, which it
-// now is; it is memoized at idx), or a repeat in the hot cache (its page
-// is indexed). The str at p has n bytes (3 to 2**32-1: a key of kind
-// memoStr). A str of the exact table is never taken for new: its start is
-// marked or its page indexed.
-func (t *memoTable) quickStr(p unsafe.Pointer, n, idx int) (int, int) {
-	l := &t.lazy
-	if !l.active {
-		return 0, strUnknown
-	}
-	key := uintptr(p)
-	pg := l.seen.recent[pageNumber(key)%addrRecent]
-	if pg == nil || pg.page != pageNumber(key) {
-		pg = l.seen.pageOf(key)
-	}
-	if pg.indexed {
-		hot := &l.hot[strHash(key, uint32(n))>>(64-hotStrBits)]
-		if hot.p == key && hot.n == uint32(n) {
-			return int(hot.idx), strHot
-		}
-		return 0, strUnknown
-	}
-	if l.seen.testAndSet(pg, key) {
-		return 0, strUnknown
-	}
-	l.freshStrs = append(l.freshStrs, freshStr{p, uint32(n), uint32(idx)})
-	if l.sparse() {
-		t.goExact()
-	}
-	return idx, strFresh
-}
-
 // startLazy turns the lazy index on once the exact tables hold lazyAfter
 // entries (unless it was turned off for this pickle), marking where they
 // start, and reports whether it is on.

@@ -257,19 +257,61 @@ func strKey(s string) memoKey {
 
 // writeString writes a Go string as a Python str, memoized by identity.
 func (e *encodeState) writeString(s string) error {
-	// A str has no parts, so its memo index is known before it is written:
-	// reserve it with the lookup.
-	if e.proto >= 4 && len(s) >= 3 && len(s) <= 0xff {
-		// The usual strs of a large pickle: new for certain, or a repeat
-		// of a str seen often.
-		switch idx, what := e.memo.quickStr(unsafe.Pointer(unsafe.StringData(s)), len(s), e.nmemo); what {
-		case strFresh:
-			return e.writeShortStr(s)
-		case strHot:
-			e.get(idx)
+	l := &e.memo.lazy
+	n := len(s)
+	if e.proto < 4 || n < 3 || n > 0xff || !l.active {
+		return e.writeStrMemo(s)
+	}
+	// The usual strs of a large pickle, told apart at once by the lazy
+	// memo index: new for certain, when the str's page is not indexed and
+	// its start was not marked (which it now is): it is memoized at the
+	// next index and written; or a repeat of a str seen often, when its
+	// page is indexed and it is in the hot cache. Else the full lookup
+	// must tell. (A str of the exact table is never taken for new: its
+	// start is marked or its page indexed.)
+	src := unsafe.Pointer(unsafe.StringData(s))
+	key := uintptr(src)
+	pg := l.seen.recent[pageNumber(key)%addrRecent]
+	if pg == nil || pg.page != pageNumber(key) {
+		pg = l.seen.pageOf(key)
+	}
+	if pg.indexed {
+		hot := &l.hot[strHash(key, uint32(n))>>(64-hotStrBits)]
+		if hot.p == key && hot.n == uint32(n) {
+			e.get(int(hot.idx))
 			return nil
 		}
+		return e.writeStrMemo(s)
 	}
+	if l.seen.testAndSet(pg, key) {
+		return e.writeStrMemo(s)
+	}
+	l.freshStrs = append(l.freshStrs, freshStr{src, uint32(n), uint32(e.nmemo)})
+	if l.sparse() {
+		e.memo.goExact()
+	}
+	// writeShortStr, inlined.
+	e.startFrame()
+	if n < 4 || n > maxWordText {
+		return e.writeShortStrSlow(s)
+	}
+	e.reserve(n + 3)
+	at := len(e.buf)
+	dst := unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), at)
+	*(*[2]byte)(dst) = [2]byte{opShortBinunicode, byte(n)}
+	if !copyText(unsafe.Add(dst, 2), src, n) {
+		return e.writeStrBody(s) // the error
+	}
+	*(*byte)(unsafe.Add(dst, 2+n)) = opMemoize
+	e.buf = e.buf[:at+n+3]
+	e.nmemo++
+	return nil
+}
+
+// writeStrMemo is writeString through the full memo lookup, which also
+// reserves the str's memo index (a str has no parts, so its index is known
+// before it is written).
+func (e *encodeState) writeStrMemo(s string) error {
 	idx, found := e.memo.getOrPutStr(s, e.nmemo)
 	if found {
 		e.get(idx)
