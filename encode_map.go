@@ -92,7 +92,7 @@ func (e *encodeState) writeSmallStrStrItems(m map[string]string) error {
 		n++
 	}
 	for i := 1; i < n; i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+		for j := i; j > 0 && strLess(keys[j], keys[j-1]); j-- {
 			keys[j], keys[j-1] = keys[j-1], keys[j]
 			vals[j], vals[j-1] = vals[j-1], vals[j]
 		}
@@ -110,6 +110,15 @@ func (e *encodeState) writeSmallStrStrItems(m map[string]string) error {
 	}
 	e.op(opSetitems)
 	return nil
+}
+
+// strLess is a < b, deciding at once on the first bytes when they differ,
+// as the keys of a record's attributes usually do (a < b is a call).
+func strLess(a, b string) bool {
+	if len(a) > 0 && len(b) > 0 && a[0] != b[0] {
+		return a[0] < b[0]
+	}
+	return a < b
 }
 
 // strStrEntries writes the entries of a map[string]string.

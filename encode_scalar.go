@@ -292,17 +292,26 @@ func (e *encodeState) writeString(s string) error {
 	}
 	// writeShortStr, inlined.
 	e.startFrame()
-	if n < 4 || n > maxWordText {
+	if n > maxWordText {
 		return e.writeShortStrSlow(s)
 	}
 	e.reserve(n + 3)
 	at := len(e.buf)
 	dst := unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), at)
-	*(*[2]byte)(dst) = [2]byte{opShortBinunicode, byte(n)}
-	if !copyText(unsafe.Add(dst, 2), src, n) {
-		return e.writeStrBody(s) // the error
+	if n == 3 {
+		// Too short for copyText's words: three bytes, ASCII or checked.
+		b := (*[3]byte)(src)
+		if (b[0]|b[1]|b[2])&0x80 != 0 && !validText(s) {
+			return e.writeStrBody(s) // the error
+		}
+		*(*[6]byte)(dst) = [6]byte{opShortBinunicode, 3, b[0], b[1], b[2], opMemoize}
+	} else {
+		*(*[2]byte)(dst) = [2]byte{opShortBinunicode, byte(n)}
+		if !copyText(unsafe.Add(dst, 2), src, n) {
+			return e.writeStrBody(s) // the error
+		}
+		*(*byte)(unsafe.Add(dst, 2+n)) = opMemoize
 	}
-	*(*byte)(unsafe.Add(dst, 2+n)) = opMemoize
 	e.buf = e.buf[:at+n+3]
 	e.nmemo++
 	return nil
