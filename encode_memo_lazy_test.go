@@ -318,33 +318,36 @@ func TestLargeMemoTablesAreNotClearedForSmallPickles(t *testing.T) {
 
 // TestLazyStrFastPathTexts runs the strs of every length up to past
 // maxWordText, ASCII, other text and not text, through writeString's fast
-// path (the lazy index on, after the first lazyAfter strs) and checks each
-// against the exact table alone: the same bytes, or the same error.
+// path (the lazy index on, after the first lazyAfter strs) at protocols 1
+// to 4 and checks each against the exact table alone: the same bytes, or
+// the same error.
 func TestLazyStrFastPathTexts(t *testing.T) {
 	pieces := []string{"a", "Z", "é", "ü", "中", "€", "\U0001F600", "\xed\xa0\x80", "\xff", "\xc3", "\xe4\xb8", "\x80"}
 	r := rand.New(rand.NewPCG(7, 8))
-	for length := 3; length <= maxWordText+3; length++ {
-		for trial := range 40 {
-			var b strings.Builder
-			for b.Len() < length {
-				b.WriteString(pieces[r.IntN(len(pieces))])
-			}
-			odd := b.String()[:length]
-			// Fresh copies, so that each is a new object, after enough
-			// others to turn the lazy index on.
-			v := manyStrings(r, lazyAfter+10)
-			v = append(v, strings.Clone(odd), strings.Clone(odd))
-			got, gotErr := Marshal(v, Protocol(4))
-			want, wantErr := func() ([]byte, error) {
-				lazyMemoIndex = false
-				defer func() { lazyMemoIndex = true }()
-				return Marshal(v, Protocol(4))
-			}()
-			if (gotErr != nil) != (wantErr != nil) {
-				t.Fatalf("length %d trial %d, %q: error %v, exact table's %v", length, trial, odd, gotErr, wantErr)
-			}
-			if gotErr == nil && !bytes.Equal(got, want) {
-				t.Fatalf("length %d trial %d, %q: pickles differ at byte %d", length, trial, odd, firstDiff(got, want))
+	for proto := 1; proto <= 4; proto++ {
+		for length := 3; length <= maxWordText+3; length++ {
+			for trial := range 20 {
+				var b strings.Builder
+				for b.Len() < length {
+					b.WriteString(pieces[r.IntN(len(pieces))])
+				}
+				odd := b.String()[:length]
+				// Fresh copies, so that each is a new object, after enough
+				// others to turn the lazy index on.
+				v := manyStrings(r, lazyAfter+10)
+				v = append(v, strings.Clone(odd), strings.Clone(odd))
+				got, gotErr := Marshal(v, Protocol(proto))
+				want, wantErr := func() ([]byte, error) {
+					lazyMemoIndex = false
+					defer func() { lazyMemoIndex = true }()
+					return Marshal(v, Protocol(proto))
+				}()
+				if (gotErr != nil) != (wantErr != nil) {
+					t.Fatalf("protocol %d, length %d, trial %d, %q: error %v, exact table's %v", proto, length, trial, odd, gotErr, wantErr)
+				}
+				if gotErr == nil && !bytes.Equal(got, want) {
+					t.Fatalf("protocol %d, length %d, trial %d, %q: pickles differ at byte %d", proto, length, trial, odd, firstDiff(got, want))
+				}
 			}
 		}
 	}

@@ -259,7 +259,7 @@ func strKey(s string) memoKey {
 func (e *encodeState) writeString(s string) error {
 	l := &e.memo.lazy
 	n := len(s)
-	if e.proto < 4 || n < 3 || n > 0xff || !l.active {
+	if e.proto < 1 || n < 3 || n > 0xff || !l.active {
 		return e.writeStrMemo(s)
 	}
 	// The usual strs of a large pickle, told apart at once by the lazy
@@ -290,6 +290,9 @@ func (e *encodeState) writeString(s string) error {
 	if l.sparse() {
 		e.memo.goExact()
 	}
+	if e.proto < 4 {
+		return e.writeNewBinStr(s)
+	}
 	// writeShortStr, inlined.
 	e.startFrame()
 	if n > maxWordText {
@@ -314,6 +317,48 @@ func (e *encodeState) writeString(s string) error {
 	}
 	e.buf = e.buf[:at+n+3]
 	e.nmemo++
+	return nil
+}
+
+// writeNewBinStr writes the new str s of 3 to 255 bytes at protocols 1 to
+// 3, BINUNICODE and BINPUT (or LONG_BINPUT) in one go, as writeString does
+// at protocol 4 (writeStrBody and memoize would write the same).
+func (e *encodeState) writeNewBinStr(s string) error {
+	n := len(s)
+	if n > maxWordText {
+		if err := e.writeStrBody(s); err != nil {
+			return err
+		}
+		e.memoize()
+		return nil
+	}
+	e.reserve(n + 10)
+	at := len(e.buf)
+	dst := unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), at)
+	src := unsafe.Pointer(unsafe.StringData(s))
+	*(*byte)(dst) = opBinunicode
+	binary.LittleEndian.PutUint32((*[4]byte)(unsafe.Add(dst, 1))[:], uint32(n))
+	if n == 3 {
+		b := (*[3]byte)(src)
+		if (b[0]|b[1]|b[2])&0x80 != 0 && !validText(s) {
+			return e.writeStrBody(s) // the error
+		}
+		*(*[3]byte)(unsafe.Add(dst, 5)) = *b
+	} else if !copyText(unsafe.Add(dst, 5), src, n) {
+		return e.writeStrBody(s) // the error
+	}
+	end := at + 5 + n
+	put := unsafe.Add(dst, 5+n)
+	if idx := e.nmemo; idx < 256 {
+		*(*[2]byte)(put) = [2]byte{opBinput, byte(idx)}
+		end += 2
+	} else {
+		*(*byte)(put) = opLongBinput
+		binary.LittleEndian.PutUint32((*[4]byte)(unsafe.Add(put, 1))[:], uint32(idx))
+		end += 5
+	}
+	e.nmemo++
+	e.buf = e.buf[:end]
 	return nil
 }
 
