@@ -42,6 +42,11 @@ import (
 func Marshal(v any, opts ...Option) ([]byte, error) {
 	e := newEncodeState(nil, nil)
 	defer e.release()
+	return e.marshal(v, opts)
+}
+
+// marshal is Marshal's work on the state e.
+func (e *encodeState) marshal(v any, opts []Option) ([]byte, error) {
 	if err := e.ownCfg.set(opts); err != nil {
 		return nil, err
 	}
@@ -49,8 +54,13 @@ func Marshal(v any, opts ...Option) ([]byte, error) {
 	if err := e.dump(v); err != nil {
 		return nil, err
 	}
-	if cap(e.buf) > maxPooledBuf {
-		// Too large to keep for the next call anyway: hand it over.
+	e.sizeHint = 0
+	if len(e.buf) > maxPooledBuf {
+		e.sizeHint = len(e.buf)
+	}
+	if cap(e.buf) > maxPooledBuf && cap(e.buf) <= 2*len(e.buf) {
+		// Too large to keep for the next call anyway, and mostly used:
+		// hand it over.
 		out := e.buf[:len(e.buf):len(e.buf)]
 		e.buf = nil
 		return out, nil
@@ -149,7 +159,8 @@ type encodeState struct {
 
 	framing    bool
 	frameStart int // offset of the reserved frame header, or -1
-	frameAt    int // the buffer length at which boundary has work: frameLimit()
+	frameAt    int // the buffer length at which boundary has work: checkAt()
+	sizeHint   int // the length of the last pickle Marshal handed over (see growBuf)
 
 	depth int
 
@@ -170,6 +181,12 @@ const maxPooledBuf = 4 << 20
 
 func newEncodeState(cfg *config, w io.Writer) *encodeState {
 	e := encodeStatePool.Get().(*encodeState)
+	e.begin(cfg, w)
+	return e
+}
+
+// begin readies e for a new pickle written to w (nil for Marshal).
+func (e *encodeState) begin(cfg *config, w io.Writer) {
 	e.buf = e.buf[:0]
 	if cfg != nil {
 		e.setConfig(cfg)
@@ -185,8 +202,7 @@ func newEncodeState(cfg *config, w io.Writer) *encodeState {
 	}
 	e.w = w
 	e.werr = nil
-	e.frameAt = e.frameLimit()
-	return e
+	e.frameAt = e.checkAt()
 }
 
 // setConfig sets the options of the pickle to write.
@@ -196,6 +212,13 @@ func (e *encodeState) setConfig(cfg *config) {
 }
 
 func (e *encodeState) release() {
+	e.end()
+	encodeStatePool.Put(e)
+}
+
+// end drops what e holds of the pickle it wrote, keeping its memory for the
+// next one unless it is large.
+func (e *encodeState) end() {
 	if cap(e.buf) > maxPooledBuf {
 		e.buf = nil
 	}
@@ -206,7 +229,6 @@ func (e *encodeState) release() {
 	e.globals, e.gstrings = clearSmall(e.globals), clearSmall(e.gstrings)
 	e.cfg, e.w, e.werr = nil, nil, nil
 	e.ownCfg = config{} // drop the references the options hold
-	encodeStatePool.Put(e)
 }
 
 // clearSmall empties a map for reuse, or drops it when it grew large.
@@ -225,7 +247,7 @@ func (e *encodeState) dump(v any) error {
 	}
 	if e.proto >= 4 {
 		e.framing = true
-		e.frameAt = e.frameLimit()
+		e.frameAt = e.checkAt()
 	}
 	if err := e.encodeAny(v); err != nil {
 		return err
@@ -233,7 +255,7 @@ func (e *encodeState) dump(v any) error {
 	e.op(opStop)
 	e.commitFrame()
 	e.framing = false
-	e.frameAt = e.frameLimit()
+	e.frameAt = e.checkAt()
 	return nil
 }
 
@@ -260,11 +282,14 @@ func (e *encodeState) startFrame() {
 }
 
 // openFrame reserves room for the header of a new frame (startFrame's work,
-// apart so that startFrame inlines everywhere).
+// apart so that startFrame inlines everywhere: kept out of line, or the
+// inliner would take it into startFrame and startFrame out of its callers).
+//
+//go:noinline
 func (e *encodeState) openFrame() {
 	e.frameStart = len(e.buf)
-	e.frameAt = e.frameStart + frameHeaderSize + frameSizeTarget
 	e.buf = append(e.buf, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+	e.frameAt = e.checkAt()
 }
 
 // commitFrame closes the open frame: it fills in the header, or removes it
@@ -283,7 +308,7 @@ func (e *encodeState) commitFrame() {
 		e.buf = e.buf[:len(e.buf)-frameHeaderSize]
 	}
 	e.frameStart = -1
-	e.frameAt = e.frameLimit()
+	e.frameAt = e.checkAt()
 }
 
 // boundary is called before each object is saved, as CPython's pickler
@@ -298,16 +323,52 @@ func (e *encodeState) boundary() {
 
 // frameCheck is boundary's work, once the buffer reached frameAt.
 func (e *encodeState) frameCheck() {
-	if e.frameStart >= 0 {
+	if e.w == nil && len(e.buf)+growSlack >= cap(e.buf) {
+		e.growBuf()
+	}
+	switch {
+	case e.frameStart >= 0:
 		if len(e.buf)-e.frameStart-frameHeaderSize >= frameSizeTarget {
 			e.commitFrame()
 			e.flush()
 		}
-		return
-	}
-	if !e.framing && e.w != nil && len(e.buf) >= frameSizeTarget {
+	case !e.framing && e.w != nil && len(e.buf) >= frameSizeTarget:
 		e.flush()
 	}
+	e.frameAt = e.checkAt()
+}
+
+// checkAt returns the buffer length at which boundary has work: the frame
+// limit (frameLimit), or for Marshal, whose buffer holds the whole pickle,
+// the length at which the buffer is nearly full and grows (growBuf).
+func (e *encodeState) checkAt() int {
+	limit := e.frameLimit()
+	if e.w == nil {
+		limit = min(limit, cap(e.buf)-growSlack)
+	}
+	return limit
+}
+
+// growSlack is the room left in Marshal's buffer when boundary grows it.
+const growSlack = 256
+
+// growBuf grows Marshal's buffer before the object about to be written
+// fills it, so that it grows in a few large steps, not by the quarter that
+// append adds to a large slice (which copies a large pickle many times
+// over). It doubles, but stops at maxPooledBuf, so that a pickle that fits
+// leaves a buffer the pool keeps; and it grows at once to the size of the
+// last pickle handed over (a Marshal of the same large value again, say)
+// when that is larger, but by at most 16 times the length written so far,
+// so that a small pickle after a large one does not take its size.
+func (e *encodeState) growBuf() {
+	target := 2 * cap(e.buf)
+	if cap(e.buf) < maxPooledBuf {
+		target = min(target, maxPooledBuf)
+	}
+	if want := e.sizeHint + e.sizeHint/8; want > target {
+		target = min(want, 16*max(len(e.buf), 4096))
+	}
+	e.reserve(max(target-len(e.buf), 4*growSlack))
 }
 
 // reserve makes room for n more bytes in the buffer, doubling its capacity
