@@ -1,6 +1,8 @@
 package pickle
 
 import (
+	"encoding/binary"
+	"math"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -306,16 +308,35 @@ func (se *structEncoder) writeFields(e *encodeState, v reflect.Value, p unsafe.P
 		switch w.kind {
 		case fieldInt64:
 			e.boundary()
-			e.writeInt(*(*int64)(q))
+			if x := *(*int64)(q); uint64(x) <= 0xff && e.proto >= 1 {
+				e.op1(opBinint1, byte(x)) // writeInt's first case
+			} else {
+				e.writeInt(x)
+			}
 		case fieldInt:
 			e.boundary()
 			e.writeInt(int64(*(*int)(q)))
 		case fieldBool:
 			e.boundary()
-			e.writeBool(*(*bool)(q))
+			if e.proto >= 2 {
+				e.op(opNewfalse - b2u8(*(*bool)(q))) // writeBool at protocol 2 and more: NEWTRUE is NEWFALSE-1
+			} else {
+				e.writeBool(*(*bool)(q))
+			}
 		case fieldFloat64:
 			e.boundary()
-			e.writeFloat(*(*float64)(q))
+			if e.proto >= 1 {
+				// writeFloat's BINFLOAT, in place.
+				e.startFrame()
+				e.reserve(9)
+				at := len(e.buf)
+				b := e.buf[at : at+9]
+				b[0] = opBinfloat
+				binary.BigEndian.PutUint64(b[1:], math.Float64bits(*(*float64)(q)))
+				e.buf = e.buf[:at+9]
+			} else {
+				e.writeFloat(*(*float64)(q))
+			}
 		case fieldString:
 			e.boundary()
 			err = e.writeString(*(*string)(q))
@@ -343,6 +364,19 @@ func (se *structEncoder) writeFields(e *encodeState, v reflect.Value, p unsafe.P
 		}
 	}
 	return nil
+}
+
+// NEWTRUE is NEWFALSE-1, which writeFields relies on: otherwise one of
+// these byte constants is negative, and the package does not compile.
+const _ = (opNewfalse - opNewtrue - 1) + (1 - (opNewfalse - opNewtrue))
+
+// b2u8 is 1 for true and 0 for false, without a branch.
+func b2u8(b bool) byte {
+	var x byte
+	if b {
+		x = 1
+	}
+	return x
 }
 
 // writeOther writes the value of field i by its encoder, through reflect.
