@@ -52,13 +52,12 @@ var lazyMemoIndex = true
 
 // lazyMemo is the state of the lazy index.
 type lazyMemo struct {
-	active    bool             // the lazy index is on
-	exact     bool             // it was turned off: every key goes to the exact tables
-	freshStrs []freshStr       // the strings written in full, in order, until exact
-	freshKeys []freshKey       // the other keys memoized, in order, until exact
-	keyPtrs   []unsafe.Pointer // the addresses of freshKeys, which they keep alive
-	seen      addrBits         // where they start
-	indexed   int              // pages indexed
+	active    bool       // the lazy index is on
+	exact     bool       // it was turned off: every key goes to the exact tables
+	freshStrs []freshStr // the strings written in full, in order, until exact
+	freshKeys []freshKey // the other keys memoized, in order, until exact
+	seen      addrBits   // where they start
+	indexed   int        // pages indexed
 
 	// hot holds strings found in the exact table (a repeated key, say),
 	// so that the next lookups of a string repeated throughout a value
@@ -85,19 +84,20 @@ type freshStr struct {
 	n, idx uint32
 }
 
-// freshKey is a memo key (its address apart, in keyPtrs, which are all
-// that needs clearing after the encode) and its memo index.
+// freshKey is a memo key and its memo index. Its address is kept as a
+// pointer, which keeps the object alive (so that no other object takes its
+// address during the encode); the type lives as long as the program.
 type freshKey struct {
-	t    unsafe.Pointer // a Go type, which lives as long as the program: no need to clear it
+	p, t unsafe.Pointer
 	n    int
-	idx  int
+	idx  int32
 	kind memoKind
 }
 
 // key returns the memo key of fresh key i.
 func (l *lazyMemo) key(i int) memoKey {
 	f := &l.freshKeys[i]
-	return memoKey{p: l.keyPtrs[i], n: f.n, t: f.t, kind: f.kind}
+	return memoKey{p: f.p, n: f.n, t: f.t, kind: f.kind}
 }
 
 // get returns the index memoized under k.
@@ -140,8 +140,7 @@ func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 	}
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, uintptr(k.p)) {
-			l.freshKeys = append(l.freshKeys, freshKey{k.t, k.n, idx, k.kind})
-			l.keyPtrs = append(l.keyPtrs, k.p)
+			l.freshKeys = append(l.freshKeys, freshKey{k.p, k.t, k.n, int32(idx), k.kind})
 			if l.sparse() {
 				t.goExact()
 			}
@@ -193,6 +192,20 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 		l.hotUsed = true
 	}
 	return old, found
+}
+
+// strPage returns the page of the str at key for writeString's quick path,
+// or nil when adding it showed the keys spread thin over pages (sparse),
+// which turns the lazy index off. (The keys can only become sparse when a
+// page is added, so the quick path checks only then.)
+func (t *memoTable) strPage(key uintptr) *addrPage {
+	l := &t.lazy
+	pg := l.seen.pageOf(key)
+	if l.sparse() {
+		t.goExact()
+		return nil
+	}
+	return pg
 }
 
 // startLazy turns the lazy index on once the exact tables hold lazyAfter
@@ -256,9 +269,9 @@ func (t *memoTable) moveFresh(page uintptr) {
 			t.strs.getOrPut(f.p, int(f.n), int(f.idx))
 		}
 	}
-	for i, p := range l.keyPtrs {
-		if page == 0 || pageNumber(uintptr(p)) == page {
-			t.exactSet(l.key(i), l.freshKeys[i].idx, true)
+	for i := range l.freshKeys {
+		if f := &l.freshKeys[i]; page == 0 || pageNumber(uintptr(f.p)) == page {
+			t.exactSet(l.key(i), int(f.idx), true)
 		}
 	}
 }
@@ -277,8 +290,7 @@ func (l *lazyMemo) reset() {
 
 func (l *lazyMemo) dropFresh() {
 	l.freshStrs = dropList(l.freshStrs, true)
-	l.freshKeys = dropList(l.freshKeys, false)
-	l.keyPtrs = dropList(l.keyPtrs, true)
+	l.freshKeys = dropList(l.freshKeys, true)
 }
 
 // dropList empties a list for reuse (clearing it if it holds pointers), or

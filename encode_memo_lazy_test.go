@@ -91,6 +91,18 @@ func TestLazyMemoMatchesExact(t *testing.T) {
 	}
 	sparse = append(sparse, sparse[0], sparse[399])
 
+	// Short strs, each at the start of a large block of its own, after a
+	// thousand that fill few pages (which turn the lazy index on): the few
+	// keys of each new page make it give up, as writeString's quick path
+	// (which large strs do not take) sees when it adds the page.
+	var sparseShort []string
+	for i := range 1000 {
+		sparseShort = append(sparseShort, fmt.Sprintf("dense-%06d", i))
+	}
+	for i := range 3000 {
+		sparseShort = append(sparseShort, (fmt.Sprintf("%06d", i) + strings.Repeat("y", 5000))[:10])
+	}
+
 	// Random draws from a pool, with repeats at every distance, in the
 	// shapes the encoder has fast paths for.
 	pool := append(append([]string(nil), distinct[:500]...), subs[:100]...)
@@ -166,6 +178,7 @@ func TestLazyMemoMatchesExact(t *testing.T) {
 		{"substrings", subs, true, 0},
 		{"repeats over many pages", spread, true, 1},
 		{"sparse large strings", sparse, true, 1},
+		{"sparse short strings", sparseShort, true, 1},
 		{"random records", recs, true, -1},
 		{"shared and cyclic containers", containers, true, -1},
 		{"structs and first fields", nested, true, -1},

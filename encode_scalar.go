@@ -273,7 +273,9 @@ func (e *encodeState) writeString(s string) error {
 	key := uintptr(src)
 	pg := l.seen.recent[pageNumber(key)%addrRecent]
 	if pg == nil || pg.page != pageNumber(key) {
-		pg = l.seen.pageOf(key)
+		if pg = e.memo.strPage(key); pg == nil {
+			return e.writeStrMemo(s)
+		}
 	}
 	if pg.indexed {
 		hot := &l.hot[strHash(key, uint32(n))>>(64-hotStrBits)]
@@ -287,9 +289,6 @@ func (e *encodeState) writeString(s string) error {
 		return e.writeStrMemo(s)
 	}
 	l.freshStrs = append(l.freshStrs, freshStr{src, uint32(n), uint32(e.nmemo)})
-	if l.sparse() {
-		e.memo.goExact()
-	}
 	if e.proto < 4 {
 		return e.writeNewBinStr(s)
 	}
