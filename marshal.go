@@ -160,7 +160,7 @@ type encodeState struct {
 	framing    bool
 	frameStart int // offset of the reserved frame header, or -1
 	frameAt    int // the buffer length at which boundary has work: checkAt()
-	sizeHint   int // the length of the last pickle Marshal handed over (see growBuf)
+	sizeHint   int // the length of Marshal's last pickle if over maxPooledBuf, else 0 (see growBuf)
 
 	depth int
 
@@ -357,7 +357,7 @@ const growSlack = 256
 // append adds to a large slice (which copies a large pickle many times
 // over). It doubles, but stops at maxPooledBuf, so that a pickle that fits
 // leaves a buffer the pool keeps; and it grows at once to the size of the
-// last pickle handed over (a Marshal of the same large value again, say)
+// last pickle larger than that (a Marshal of the same large value again)
 // when that is larger, but by at most 16 times the length written so far,
 // so that a small pickle after a large one does not take its size.
 func (e *encodeState) growBuf() {
