@@ -138,8 +138,9 @@ type nameSlot struct {
 // maxPooledNames is the largest name cache kept for the next encode.
 const maxPooledNames = 1 << 16
 
-// writeDictFast is writeDict for a struct at p (v's memory).
-func (se *structEncoder) writeDictFast(e *encodeState, v reflect.Value, p unsafe.Pointer, k memoKey, hasKey, always bool) (bool, error) {
+// writeDictFast is writeDict for a struct at p (v's memory); opened says
+// the caller wrote the dict and its memo entry already (openDict).
+func (se *structEncoder) writeDictFast(e *encodeState, v reflect.Value, p unsafe.Pointer, k memoKey, hasKey, always, opened bool) (bool, error) {
 	n := len(se.fields)
 	var left [maxFastFields / 64]uint64 // fields left out
 	if se.check {
@@ -157,7 +158,9 @@ func (se *structEncoder) writeDictFast(e *encodeState, v reflect.Value, p unsafe
 	if e.cfg.nameTransform != nil {
 		names, _ = se.fieldNames(e.cfg)
 	}
-	e.writeDictHead(k, hasKey)
+	if !opened {
+		e.writeDictHead(k, hasKey)
+	}
 	if err := e.enter(); err != nil {
 		return false, err
 	}
@@ -450,8 +453,9 @@ func (se *structEncoder) encodeAt(e *encodeState, v reflect.Value, i int, p unsa
 	var k memoKey
 	hasKey := size != 0
 	if hasKey {
+		// One memo lookup, which also memoizes the dict it opens.
 		k = memoKey{p: p, t: se.tid, kind: memoPtr}
-		if e.getMemo(k) {
+		if e.openDict(k) {
 			return nil
 		}
 	}
@@ -459,6 +463,6 @@ func (se *structEncoder) encodeAt(e *encodeState, v reflect.Value, i int, p unsa
 	if se.other || e.proto == 0 { // at protocol 0 the lists go through reflect
 		ev = v.Index(i)
 	}
-	_, err := se.writeDictFast(e, ev, p, k, hasKey, true)
+	_, err := se.writeDictFast(e, ev, p, k, hasKey, true, hasKey)
 	return err
 }

@@ -661,7 +661,7 @@ func (se *structEncoder) encode(e *encodeState, v reflect.Value) error {
 func (se *structEncoder) writeDict(e *encodeState, v reflect.Value, k memoKey, hasKey, always bool) (bool, error) {
 	if se.fast && e.cfg.persistentID == nil && !genericStructs {
 		if p, ok := structPointer(v); ok {
-			return se.writeDictFast(e, v, p, k, hasKey, always)
+			return se.writeDictFast(e, v, p, k, hasKey, always, false)
 		}
 	}
 	return se.writeDictGeneric(e, v, k, hasKey, always)
