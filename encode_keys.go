@@ -23,14 +23,17 @@ import (
 // (1, int64(1), 1.0 and true in a map[any]V) are an error, since a Python
 // dict cannot hold both.
 
-// sortedMapEntries returns the keys and values of map v in key order.
-func sortedMapEntries(v reflect.Value) (keys, vals []reflect.Value, err error) {
+// sortedMapEntries returns the keys and values of map v in key order:
+// copies, pinned in e (they are written by address).
+func sortedMapEntries(e *encodeState, v reflect.Value) (keys, vals []reflect.Value, err error) {
 	type kv struct{ k, v reflect.Value }
 	// Copy keys and values into two slices (one allocation each, where
 	// MapRange's Key and Value would allocate per entry) and refer to them.
 	n := v.Len()
 	ks := reflect.MakeSlice(reflect.SliceOf(v.Type().Key()), n, n)
 	vs := reflect.MakeSlice(reflect.SliceOf(v.Type().Elem()), n, n)
+	e.pin(ks.UnsafePointer())
+	e.pin(vs.UnsafePointer())
 	pairs := make([]kv, 0, n)
 	for it := v.MapRange(); it.Next(); {
 		i := len(pairs)

@@ -366,6 +366,7 @@ func reflectStringMap(t reflect.Type) func(e *encodeState, v reflect.Value) erro
 		once.Do(func() { valEnc = typeEncoder(t.Elem()) })
 		n := v.Len()
 		vals := reflect.MakeSlice(reflect.SliceOf(t.Elem()), n, n)
+		e.pin(vals.UnsafePointer()) // its items are written by address: see pin
 		key := reflect.New(t.Key()).Elem()
 		var small [16]strEntry[int]
 		entries := small[:0]

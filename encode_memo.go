@@ -1,9 +1,6 @@
 package pickle
 
-import (
-	"math/bits"
-	"unsafe"
-)
+import "math/bits"
 
 // memoTable is the encoder's memo: memo keys (object identities) to memo
 // indices. It is an open-addressing hash table with a cheap hash of the
@@ -25,9 +22,10 @@ import (
 // batch, then the table.
 //
 // The slots hold addresses as plain integers, so that the garbage
-// collector need not scan the tables; the pointers that keep the memoized
-// objects alive (an address must not be reused by another object during an
-// encode) are appended to keep, which is written in order.
+// collector need not scan the tables and no write barrier or clearing of
+// pointers is paid per entry. An address must not be reused by another
+// object during an encode; the encoder's pins (see pin in marshal.go) keep
+// every object it memoizes alive until the encode ends.
 type memoTable struct {
 	slots  []memoSlot // a power of two in length, or nil
 	shift  uint       // 64 - log2(len(slots)): slots are chosen by the high bits
@@ -35,7 +33,6 @@ type memoTable struct {
 	filter memoFilter
 	pend   [memoBatch]memoSlot // new entries not yet in slots
 	npend  int
-	keep   []unsafe.Pointer
 	sink   uintptr // the slots touched before a batch is stored
 	strs   strTable
 	lazy   lazyMemo // see encode_memo_lazy.go
@@ -63,8 +60,14 @@ func memoHash(p uintptr, n int, t uintptr, kind memoKind) uint64 {
 	return h * 0x9E3779B97F4A7C15
 }
 
-func (s *memoSlot) is(k *memoKey) bool {
-	return s.p == uintptr(k.p) && s.n == k.n && s.t == uintptr(k.t) && s.kind == k.kind
+// slot returns k memoized at idx, as a slot holds it.
+func (k *memoKey) slot(idx int) memoSlot {
+	return memoSlot{p: uintptr(k.p), t: uintptr(k.t), n: k.n, idx: int32(idx), kind: k.kind}
+}
+
+// is reports whether s holds the key of k (whatever their indices).
+func (s *memoSlot) is(k *memoSlot) bool {
+	return s.p == k.p && s.n == k.n && s.t == k.t && s.kind == k.kind
 }
 
 // memoFilter is a blocked Bloom filter of key hashes: two bits of one
@@ -114,11 +117,12 @@ func (t *memoTable) exactGet(k memoKey) (int, bool) {
 	if t.n == 0 {
 		return 0, false
 	}
-	h := memoHash(uintptr(k.p), k.n, uintptr(k.t), k.kind)
+	key := k.slot(0)
+	h := memoHash(key.p, key.n, key.t, key.kind)
 	if !t.filter.has(h) {
 		return 0, false
 	}
-	if s := t.find(&k, h); s.kind != 0 {
+	if s := t.find(&key, h); s.kind != 0 {
 		return int(s.idx), true
 	}
 	return 0, false
@@ -126,7 +130,7 @@ func (t *memoTable) exactGet(k memoKey) (int, bool) {
 
 // find returns the pending entry or slot holding k, or the empty slot
 // where k belongs. The table must have an empty slot.
-func (t *memoTable) find(k *memoKey, h uint64) *memoSlot {
+func (t *memoTable) find(k *memoSlot, h uint64) *memoSlot {
 	for i := range t.pend[:t.npend] {
 		if s := &t.pend[i]; s.is(k) {
 			return s
@@ -144,39 +148,35 @@ func (t *memoTable) find(k *memoKey, h uint64) *memoSlot {
 // already and replace is false; it returns the index k had, if any, and
 // whether it had one.
 func (t *memoTable) exactSet(k memoKey, idx int, replace bool) (int, bool) {
+	return t.setSlot(k.slot(idx), replace)
+}
+
+// setSlot is exactSet for the key and index of entry.
+func (t *memoTable) setSlot(entry memoSlot, replace bool) (int, bool) {
 	if (t.n+1)*2 > len(t.slots) {
 		t.grow()
 	}
-	h := memoHash(uintptr(k.p), k.n, uintptr(k.t), k.kind)
-	entry := memoSlot{p: uintptr(k.p), t: uintptr(k.t), n: k.n, idx: int32(idx), kind: k.kind}
+	h := memoHash(entry.p, entry.n, entry.t, entry.kind)
 	if !t.filter.add(h) {
 		t.pend[t.npend] = entry
 		t.npend++
-		t.added(k.p)
+		t.n++
 		if t.npend == memoBatch {
 			t.flush()
 		}
-		return idx, false
+		return int(entry.idx), false
 	}
-	s := t.find(&k, h)
+	s := t.find(&entry, h)
 	if s.kind != 0 {
 		old := int(s.idx)
 		if replace {
-			s.idx = int32(idx)
+			s.idx = entry.idx
 		}
 		return old, true
 	}
 	*s = entry
-	t.added(k.p)
-	return idx, false
-}
-
-// added counts a new entry and keeps its object alive.
-func (t *memoTable) added(p unsafe.Pointer) {
 	t.n++
-	if p != nil {
-		t.keep = append(t.keep, p)
-	}
+	return int(entry.idx), false
 }
 
 // flush stores the pending entries, none of which is in the table.
@@ -227,8 +227,7 @@ func (t *memoTable) grow() {
 	}
 }
 
-// reset empties the tables, keeping their memory unless they are large,
-// and drops the pointers that kept the last encode's values alive.
+// reset empties the tables, keeping their memory unless they are large.
 func (t *memoTable) reset() {
 	if dropTable(len(t.slots), t.n) {
 		t.slots, t.filter = nil, memoFilter{}
@@ -237,7 +236,6 @@ func (t *memoTable) reset() {
 		clear(t.filter.words)
 	}
 	t.n, t.npend = 0, 0
-	t.keep = clearKeep(t.keep)
 	t.strs.reset()
 	t.lazy.reset()
 }
@@ -254,15 +252,6 @@ func dropTable(slots, n int) bool {
 // minDroppedSlots is the size from which a mostly empty table is dropped.
 const minDroppedSlots = 4096
 
-// clearKeep empties a list of kept pointers for reuse.
-func clearKeep(keep []unsafe.Pointer) []unsafe.Pointer {
-	if cap(keep) > maxPooledMemoSlots {
-		return nil
-	}
-	clear(keep)
-	return keep[:0]
-}
-
 // strTable memoizes Go strings by identity: the address and length of
 // their bytes (strings of 4 GiB or more go to the general table). It works
 // as memoTable does.
@@ -273,7 +262,6 @@ type strTable struct {
 	filter memoFilter
 	pend   [memoBatch]strSlot
 	npend  int
-	keep   []unsafe.Pointer
 	sink   uint32
 }
 
@@ -299,11 +287,11 @@ func strHash(p uintptr, n uint32) uint64 {
 
 // getOrPut returns the index memoized for the string at p with length n
 // (0 < n < 2**32), or memoizes it at idx and reports false.
-func (t *strTable) getOrPut(p unsafe.Pointer, n int, idx int) (int, bool) {
+func (t *strTable) getOrPut(p uintptr, n int, idx int) (int, bool) {
 	if (t.n+1)*8 > len(t.slots)*maxStrLoad {
 		t.grow()
 	}
-	key := strSlot{p: uintptr(p), n: uint32(n), idx: uint32(idx)}
+	key := strSlot{p: p, n: uint32(n), idx: uint32(idx)}
 	h := strHash(key.p, key.n)
 	if len(t.slots) > maxDirectStrSlots {
 		// A table larger than the caches: the filter and the batch.
@@ -311,7 +299,6 @@ func (t *strTable) getOrPut(p unsafe.Pointer, n int, idx int) (int, bool) {
 			t.pend[t.npend] = key
 			t.npend++
 			t.n++
-			t.keep = append(t.keep, p)
 			if t.npend == memoBatch {
 				t.flush()
 			}
@@ -329,7 +316,6 @@ func (t *strTable) getOrPut(p unsafe.Pointer, n int, idx int) (int, bool) {
 		if s.p == 0 {
 			*s = key
 			t.n++
-			t.keep = append(t.keep, p)
 			return idx, false
 		}
 		if s.p == key.p && s.n == key.n {
@@ -400,5 +386,4 @@ func (t *strTable) reset() {
 		clear(t.filter.words)
 	}
 	t.n, t.npend = 0, 0
-	t.keep = clearKeep(t.keep)
 }

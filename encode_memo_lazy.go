@@ -55,7 +55,7 @@ type lazyMemo struct {
 	active    bool       // the lazy index is on
 	exact     bool       // it was turned off: every key goes to the exact tables
 	freshStrs []freshStr // the strings written in full, in order, until exact
-	freshKeys []freshKey // the other keys memoized, in order, until exact
+	freshKeys []memoSlot // the other keys memoized, in order, until exact
 	seen      addrBits   // where they start
 	indexed   int        // pages indexed
 
@@ -76,28 +76,12 @@ type hotStr struct {
 // hotStrBits is log2 of the number of hot strings.
 const hotStrBits = 6
 
-// freshStr is a string written in full and its memo index. Its address
-// is kept as a pointer, which keeps the bytes alive (so that no other
-// object takes their address during the encode).
+// freshStr is a string written in full and its memo index. Like the
+// exact tables' slots, the lists hold addresses as plain integers: the
+// encoder's pins keep the objects alive.
 type freshStr struct {
-	p      unsafe.Pointer
+	p      uintptr
 	n, idx uint32
-}
-
-// freshKey is a memo key and its memo index. Its address is kept as a
-// pointer, which keeps the object alive (so that no other object takes its
-// address during the encode); the type lives as long as the program.
-type freshKey struct {
-	p, t unsafe.Pointer
-	n    int
-	idx  int32
-	kind memoKind
-}
-
-// key returns the memo key of fresh key i.
-func (l *lazyMemo) key(i int) memoKey {
-	f := &l.freshKeys[i]
-	return memoKey{p: f.p, n: f.n, t: f.t, kind: f.kind}
 }
 
 // get returns the index memoized under k.
@@ -140,7 +124,7 @@ func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 	}
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, uintptr(k.p)) {
-			l.freshKeys = append(l.freshKeys, freshKey{k.p, k.t, k.n, int32(idx), k.kind})
+			l.freshKeys = append(l.freshKeys, k.slot(idx))
 			if l.sparse() {
 				t.goExact()
 			}
@@ -155,7 +139,7 @@ func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 func (t *memoTable) getOrPutStr(s string, idx int) (int, bool) {
 	if len(s) > 2 && uint64(len(s)) < 1<<32 && !t.lazy.active && t.n+t.strs.n < lazyAfter {
 		// A small pickle (a str of 3 bytes or more has no shared object).
-		return t.strs.getOrPut(unsafe.Pointer(unsafe.StringData(s)), len(s), idx)
+		return t.strs.getOrPut(uintptr(unsafe.Pointer(unsafe.StringData(s))), len(s), idx)
 	}
 	return t.getOrPutStrKey(s, idx)
 }
@@ -168,7 +152,7 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	}
 	l := &t.lazy
 	if !l.active && (t.n+t.strs.n < lazyAfter || !t.startLazy()) {
-		return t.strs.getOrPut(k.p, k.n, idx)
+		return t.strs.getOrPut(uintptr(k.p), k.n, idx)
 	}
 	key := uintptr(k.p)
 	hot := &l.hot[strHash(key, uint32(k.n))>>(64-hotStrBits)]
@@ -178,7 +162,7 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	pg := l.seen.pageOf(key)
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, key) {
-			l.freshStrs = append(l.freshStrs, freshStr{k.p, uint32(k.n), uint32(idx)})
+			l.freshStrs = append(l.freshStrs, freshStr{key, uint32(k.n), uint32(idx)})
 			if l.sparse() {
 				t.goExact()
 			}
@@ -186,7 +170,7 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 		}
 		t.index(pg)
 	}
-	old, found := t.strs.getOrPut(k.p, k.n, idx)
+	old, found := t.strs.getOrPut(key, k.n, idx)
 	if found {
 		*hot = hotStr{key, uint32(k.n), uint32(old)}
 		l.hotUsed = true
@@ -219,11 +203,17 @@ func (t *memoTable) startLazy() bool {
 	// Keys without an address (the empty str, one-character strs, ...)
 	// are not kept: mark address 0 for them all.
 	l.seen.mark(0)
-	for _, p := range t.keep {
-		l.seen.mark(uintptr(p))
+	t.flush()
+	for i := range t.slots {
+		if s := &t.slots[i]; s.kind != 0 {
+			l.seen.mark(s.p)
+		}
 	}
-	for _, p := range t.strs.keep {
-		l.seen.mark(uintptr(p))
+	t.strs.flush()
+	for i := range t.strs.slots {
+		if s := &t.strs.slots[i]; s.p != 0 {
+			l.seen.mark(s.p)
+		}
 	}
 	l.active = true
 	return true
@@ -265,13 +255,13 @@ func (t *memoTable) goExact() {
 func (t *memoTable) moveFresh(page uintptr) {
 	l := &t.lazy
 	for _, f := range l.freshStrs {
-		if page == 0 || pageNumber(uintptr(f.p)) == page {
+		if page == 0 || pageNumber(f.p) == page {
 			t.strs.getOrPut(f.p, int(f.n), int(f.idx))
 		}
 	}
-	for i := range l.freshKeys {
-		if f := &l.freshKeys[i]; page == 0 || pageNumber(uintptr(f.p)) == page {
-			t.exactSet(l.key(i), int(f.idx), true)
+	for _, f := range l.freshKeys {
+		if page == 0 || pageNumber(f.p) == page {
+			t.setSlot(f, true)
 		}
 	}
 }
@@ -289,18 +279,14 @@ func (l *lazyMemo) reset() {
 }
 
 func (l *lazyMemo) dropFresh() {
-	l.freshStrs = dropList(l.freshStrs, true)
-	l.freshKeys = dropList(l.freshKeys, true)
+	l.freshStrs = dropList(l.freshStrs)
+	l.freshKeys = dropList(l.freshKeys)
 }
 
-// dropList empties a list for reuse (clearing it if it holds pointers), or
-// drops it when it grew large.
-func dropList[E any](list []E, pointers bool) []E {
+// dropList empties a list for reuse, or drops it when it grew large.
+func dropList[E any](list []E) []E {
 	if cap(list) > maxPooledFresh {
 		return nil
-	}
-	if pointers {
-		clear(list)
 	}
 	return list[:0]
 }

@@ -304,7 +304,7 @@ func TestLargeMemoTablesAreNotClearedForSmallPickles(t *testing.T) {
 	defer e.release()
 	fill := func(n int) {
 		for i := range n {
-			e.memo.strs.getOrPut(unsafe.Pointer(&backing[i]), 3, i)
+			e.memo.strs.getOrPut(uintptr(unsafe.Pointer(&backing[i])), 3, i)
 			e.memo.exactSet(memoKey{p: unsafe.Pointer(&backing[i]), kind: memoPtr}, i, false)
 		}
 	}
@@ -323,7 +323,7 @@ func TestLargeMemoTablesAreNotClearedForSmallPickles(t *testing.T) {
 		t.Fatalf("tables of %d and %d slots kept after a pickle of 20 entries", len(e.memo.slots), len(e.memo.strs.slots))
 	}
 	fill(20) // and they work again from small
-	if idx, found := e.memo.strs.getOrPut(unsafe.Pointer(&backing[7]), 3, 99); !found || idx != 7 {
+	if idx, found := e.memo.strs.getOrPut(uintptr(unsafe.Pointer(&backing[7])), 3, 99); !found || idx != 7 {
 		t.Fatalf("after the drop: index %d, found %v; want 7, true", idx, found)
 	}
 	runtime.KeepAlive(backing)

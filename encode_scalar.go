@@ -288,7 +288,7 @@ func (e *encodeState) writeString(s string) error {
 	if l.seen.testAndSet(pg, key) {
 		return e.writeStrMemo(s)
 	}
-	l.freshStrs = append(l.freshStrs, freshStr{src, uint32(n), uint32(e.nmemo)})
+	l.freshStrs = append(l.freshStrs, freshStr{key, uint32(n), uint32(e.nmemo)})
 	if e.proto < 4 {
 		return e.writeNewBinStr(s)
 	}

@@ -69,6 +69,7 @@ func hookEncoder(t reflect.Type) encoderFunc {
 			if !ok {
 				return &UnsupportedTypeError{GoType: t, Msg: "PickleReduce has a pointer receiver: pass a pointer"}
 			}
+			e.pin(r) // it may be a copy of v, which o may point into
 			o, err := r.PickleReduce()
 			if err != nil {
 				return &UnsupportedTypeError{GoType: t, Msg: "PickleReduce: " + err.Error()}
@@ -100,6 +101,7 @@ func (e *encodeState) writeReduction(o *Object, v reflect.Value) error {
 	if o == nil {
 		return &UnsupportedTypeError{GoType: v.Type(), Msg: "nil reduction"}
 	}
+	e.pin(o) // made for this encode: see pin
 	e.boundary()
 	kv := v
 	if v.Kind() == reflect.Pointer && !v.IsNil() {
@@ -151,10 +153,12 @@ func (e *encodeState) writeGetState(v reflect.Value) (bool, error) {
 	if !ok {
 		return false, &UnsupportedTypeError{GoType: v.Type(), Msg: "GetState has a pointer receiver: pass a pointer"}
 	}
+	e.pin(g) // it may be a copy of v, which the state may point into
 	state, err := g.GetState()
 	if err != nil {
 		return false, &UnsupportedTypeError{GoType: v.Type(), Msg: "GetState: " + err.Error()}
 	}
+	e.pin(state) // made for this encode: see pin
 	if state == nil {
 		return false, nil
 	}

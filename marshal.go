@@ -127,9 +127,10 @@ const (
 	memoChar1                          // a one-character str below U+0100; CPython caches them
 )
 
-// memoKey identifies a Go value that becomes one Python object. The
-// unsafe.Pointer keeps the referent alive while the memo refers to it, so
-// an address cannot be reused for another object during an encode.
+// memoKey identifies a Go value that becomes one Python object. The memo
+// keeps only its address (as an integer); the encoder's pins keep the
+// object alive, so that no other object takes the address during the
+// encode.
 type memoKey struct {
 	p    unsafe.Pointer
 	n    int
@@ -171,6 +172,12 @@ type encodeState struct {
 
 	w    io.Writer // nil for Marshal
 	werr error     // the first error writing to w
+
+	// pins keeps alive, until the pickle is written, every value whose
+	// objects the memo may refer to: the memo holds addresses, not
+	// pointers (which would cost a write barrier per entry, and clearing
+	// them after every encode). See pin.
+	pins []any
 }
 
 var encodeStatePool = sync.Pool{New: func() any { return new(encodeState) }}
@@ -223,12 +230,35 @@ func (e *encodeState) end() {
 		e.buf = nil
 	}
 	e.memo.reset()
+	e.pins = dropPins(e.pins)
 	if len(e.names) > maxPooledNames {
 		e.names = nil
 	}
 	e.globals, e.gstrings = clearSmall(e.globals), clearSmall(e.gstrings)
 	e.cfg, e.w, e.werr = nil, nil, nil
 	e.ownCfg = config{} // drop the references the options hold
+}
+
+// pin keeps x alive until the pickle is written. The memo refers to the
+// objects it holds by address, and an object the garbage collector frees
+// during the encode could be followed by a new one at the same address,
+// which the memo would take for the first. Everything the encoder memoizes
+// lies in the value being written, which the caller holds, or in a value
+// pinned here: what a method or hook returns (GetState, a reduction, a
+// persistent id), and the copies the encoder makes and then walks by
+// address (the values of a map, copied out to be sorted). A value
+// produced during the encode and not pinned must not reach the memo.
+func (e *encodeState) pin(x any) {
+	e.pins = append(e.pins, x)
+}
+
+// dropPins empties the pins for reuse, or drops them when they grew large.
+func dropPins(pins []any) []any {
+	if cap(pins) > maxPooledFresh {
+		return nil
+	}
+	clear(pins)
+	return pins[:0]
 }
 
 // clearSmall empties a map for reuse, or drops it when it grew large.
@@ -249,6 +279,7 @@ func (e *encodeState) dump(v any) error {
 		e.framing = true
 		e.frameAt = e.checkAt()
 	}
+	e.pin(v) // the caller's value, held whatever the caller does with it
 	if err := e.encodeAny(v); err != nil {
 		return err
 	}

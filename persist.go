@@ -229,6 +229,7 @@ func (e *encodeState) writePersistentID(id any) error {
 		e.buf = append(e.buf, '\n')
 		return nil
 	}
+	e.pin(id)           // made for this encode: see pin
 	e.persisting = true // the id itself is saved without the check, as save_pers does
 	err := e.encodeAny(id)
 	e.persisting = false

@@ -414,7 +414,7 @@ func newSetEncoder(t reflect.Type, frozen bool) encoderFunc {
 			if !v.IsNil() {
 				k, hasKey = memoKey{p: v.UnsafePointer(), t: typeID(t), kind: memoMap}, true
 			}
-			keys, _, err := sortedMapEntries(v)
+			keys, _, err := sortedMapEntries(e, v)
 			if err != nil {
 				return err
 			}
@@ -482,7 +482,7 @@ func newGenericMapEncoder(t reflect.Type) encoderFunc {
 		once.Do(func() {
 			keyEnc, valEnc = typeEncoder(t.Key()), typeEncoder(t.Elem())
 		})
-		keys, vals, err := sortedMapEntries(v)
+		keys, vals, err := sortedMapEntries(e, v)
 		if err != nil {
 			return err
 		}
@@ -683,7 +683,7 @@ func (se *structEncoder) writeDictGeneric(e *encodeState, v reflect.Value, k mem
 		idx = append(idx, i)
 	}
 	names, taken := se.fieldNames(e.cfg)
-	extra, err := se.inlineEntries(v, taken)
+	extra, err := se.inlineEntries(e, v, taken)
 	if err != nil {
 		return false, err
 	}
@@ -756,7 +756,7 @@ func (se *structEncoder) fieldNames(cfg *config) ([]string, func(string) bool) {
 
 // inlineEntries lists the entries of the inline field that do not collide
 // with a regular field name (the field wins).
-func (se *structEncoder) inlineEntries(v reflect.Value, taken func(string) bool) ([]inlineEntry, error) {
+func (se *structEncoder) inlineEntries(e *encodeState, v reflect.Value, taken func(string) bool) ([]inlineEntry, error) {
 	if se.inline == nil {
 		return nil, nil
 	}
@@ -775,7 +775,7 @@ func (se *structEncoder) inlineEntries(v reflect.Value, taken func(string) bool)
 		}
 		return out, nil
 	}
-	keys, vals, err := sortedMapEntries(fv)
+	keys, vals, err := sortedMapEntries(e, fv)
 	if err != nil {
 		return nil, withPath(err, base)
 	}
