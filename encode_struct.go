@@ -399,9 +399,10 @@ var structEncoders sync.Map // reflect.Type -> *structEncoder
 func newStructSliceEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 	et := t.Elem()
 	var (
-		se   *structEncoder
-		elem encoderFunc
-		once sync.Once
+		se       *structEncoder
+		elem     encoderFunc
+		isolated bool
+		once     sync.Once
 	)
 	return func(e *encodeState, v reflect.Value) error {
 		once.Do(func() {
@@ -409,6 +410,7 @@ func newStructSliceEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 			if x, ok := structEncoders.Load(et); ok && x.(*structEncoder).fast {
 				se = x.(*structEncoder)
 			}
+			isolated = isolatedType(et)
 		})
 		if se == nil || e.cfg.persistentID != nil || genericStructs {
 			return generic(e, v)
@@ -430,12 +432,16 @@ func newStructSliceEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 		}
 		size := et.Size()
 		reg := e.cfg.reg()
+		// The items of the value being written, when nothing else in it
+		// can refer to them, need no memo key (their dicts are memoized,
+		// under no identity).
+		keyed := size != 0 && !(isolated && e.depth == 0)
 		err := e.batchAppends(n, func(i int) error {
 			var err error
 			if se.classes.lookup(reg, et) != nil {
 				err = elem(e, v.Index(i))
 			} else {
-				err = se.encodeAt(e, v, i, unsafe.Add(base, uintptr(i)*size), size)
+				err = se.encodeAt(e, v, i, unsafe.Add(base, uintptr(i)*size), keyed)
 			}
 			if err != nil {
 				return withPath(err, indexSeg(i))
@@ -447,11 +453,57 @@ func newStructSliceEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 	}
 }
 
-// encodeAt is encode for item i of the slice v, at p, of the given size.
-func (se *structEncoder) encodeAt(e *encodeState, v reflect.Value, i int, p unsafe.Pointer, size uintptr) error {
+// isolatedType reports whether nothing in a value of type t can refer to
+// another object, nor be referred to other than by t's own place: no
+// pointer, interface, unsafe pointer, function or channel anywhere in it,
+// t nowhere inside itself (through a slice or a map), and no type with a
+// method of the encoder's (GetState, PickleReduce) or a reduction of the
+// standard library's. The items of a []t that is the value being written
+// can then be reached only once, through the slice.
+func isolatedType(t reflect.Type) bool {
+	seen := map[reflect.Type]bool{}
+	var walk func(u reflect.Type, top bool) bool
+	walk = func(u reflect.Type, top bool) bool {
+		if u == t && !top {
+			return false
+		}
+		if seen[u] {
+			return true
+		}
+		seen[u] = true
+		pu := reflect.PointerTo(u)
+		for _, hook := range []reflect.Type{stateGetterType, reducerType, protoReducerType} {
+			if u.Implements(hook) || pu.Implements(hook) {
+				return false
+			}
+		}
+		if _, ok := stdlibReducers[u]; ok {
+			return false
+		}
+		switch u.Kind() {
+		case reflect.Pointer, reflect.Interface, reflect.UnsafePointer, reflect.Func, reflect.Chan:
+			return false
+		case reflect.Slice, reflect.Array:
+			return walk(u.Elem(), false)
+		case reflect.Map:
+			return walk(u.Key(), false) && walk(u.Elem(), false)
+		case reflect.Struct:
+			for i := range u.NumField() {
+				if !walk(u.Field(i).Type, false) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return walk(t, true)
+}
+
+// encodeAt is encode for item i of the slice v, at p, memoized under its
+// address if hasKey.
+func (se *structEncoder) encodeAt(e *encodeState, v reflect.Value, i int, p unsafe.Pointer, hasKey bool) error {
 	e.boundary()
 	var k memoKey
-	hasKey := size != 0
 	if hasKey {
 		// One memo lookup, which also memoizes the dict it opens.
 		k = memoKey{p: p, t: se.tid, kind: memoPtr}
