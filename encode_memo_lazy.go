@@ -118,8 +118,8 @@ func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 	if !l.active && (t.n+t.strs.n < lazyAfter || !t.startLazy()) {
 		return t.exactSet(k, idx, replace)
 	}
-	pg := l.seen.recent[pageNumber(uintptr(k.p))%addrRecent]
-	if pg == nil || pg.page != pageNumber(uintptr(k.p)) {
+	pg := &l.seen.recent[pageNumber(uintptr(k.p))%addrRecent]
+	if pg.page != pageNumber(uintptr(k.p)) {
 		pg = l.seen.pageOf(uintptr(k.p))
 	}
 	if !pg.indexed {
@@ -182,7 +182,7 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 // or nil when adding it showed the keys spread thin over pages (sparse),
 // which turns the lazy index off. (The keys can only become sparse when a
 // page is added, so the quick path checks only then.)
-func (t *memoTable) strPage(key uintptr) *addrPage {
+func (t *memoTable) strPage(key uintptr) *recentPage {
 	l := &t.lazy
 	pg := l.seen.pageOf(key)
 	if l.sparse() {
@@ -222,14 +222,14 @@ func (t *memoTable) startLazy() bool {
 // index puts the keys memoized so far in the page of pg into the exact
 // tables, and marks the page indexed; after maxIndexedPages pages, it
 // turns the lazy index off.
-func (t *memoTable) index(pg *addrPage) {
+func (t *memoTable) index(r *recentPage) {
 	l := &t.lazy
 	if l.indexed == maxIndexedPages {
 		t.goExact()
 		return
 	}
-	t.moveFresh(pg.page)
-	pg.indexed = true
+	t.moveFresh(r.page)
+	r.indexed, r.pg.indexed = true, true
 	l.indexed++
 }
 
@@ -298,8 +298,18 @@ type addrBits struct {
 	words  []uint64 // the bitmaps, addrPageWords words each
 	dir    []addrPage
 	ndir   int
-	recent [addrRecent]*addrPage
+	recent [addrRecent]recentPage
 	pages  []addrPage // the pages, in the order added
+}
+
+// recentPage is an entry of the cache of recent pages: what the lookups of
+// a str or key need of its page, held in the entry itself, so that a page
+// in the cache costs no load beyond the entry's.
+type recentPage struct {
+	page    uintptr                // the page number plus one; 0 in an empty entry
+	bits    *[addrPageWords]uint64 // its bitmap, in words
+	pg      *addrPage              // the page in pages
+	indexed bool                   // pg.indexed, which index keeps in step
 }
 
 // addrPage is a page of memory (its number plus one, so that 0 marks an
@@ -322,33 +332,33 @@ const (
 
 func pageNumber(p uintptr) uintptr { return p>>addrPageShift + 1 }
 
-// pageOf returns the page holding p, adding it if it is new. The pointer
-// is valid until the next page is added.
-func (b *addrBits) pageOf(p uintptr) *addrPage {
+// pageOf returns the recent cache's entry of the page holding p, adding
+// the page if it is new. The entry is valid until the next call: it may
+// then hold another page.
+func (b *addrBits) pageOf(p uintptr) *recentPage {
 	page := pageNumber(p)
 	r := &b.recent[page%addrRecent]
-	if *r != nil && (*r).page == page {
-		return *r
+	if r.page != page {
+		pg := b.lookup(page)
+		*r = recentPage{page: page, bits: (*[addrPageWords]uint64)(b.words[pg.at:]), pg: pg, indexed: pg.indexed}
 	}
-	pg := b.lookup(page)
-	*r = pg
-	return pg
+	return r
 }
 
 // mark adds p to the set.
 func (b *addrBits) mark(p uintptr) { b.testAndSet(b.pageOf(p), p) }
 
-// test reports whether p (in page pg) is in the set.
-func (b *addrBits) test(pg *addrPage, p uintptr) bool {
+// test reports whether p (in the page of r) is in the set.
+func (b *addrBits) test(r *recentPage, p uintptr) bool {
 	off := p & (1<<addrPageShift - 1)
-	return b.words[int(pg.at)+int(off/64)]&(1<<(off%64)) != 0
+	return r.bits[off/64]&(1<<(off%64)) != 0
 }
 
-// testAndSet adds p (in page pg) to the set, and reports whether it was
-// there.
-func (b *addrBits) testAndSet(pg *addrPage, p uintptr) bool {
+// testAndSet adds p (in the page of r) to the set, and reports whether it
+// was there.
+func (b *addrBits) testAndSet(r *recentPage, p uintptr) bool {
 	off := p & (1<<addrPageShift - 1)
-	w := &b.words[int(pg.at)+int(off/64)]
+	w := &r.bits[off/64]
 	m := uint64(1) << (off % 64)
 	old := *w
 	*w = old | m
@@ -377,11 +387,11 @@ func (b *addrBits) lookup(page uintptr) *addrPage {
 		grown := make([]uint64, max(2*len(b.words), 16*addrPageWords))
 		copy(grown, b.words[:at])
 		b.words = grown
+		b.recent = [addrRecent]recentPage{} // it points into words
 	}
 	clear(b.words[at : at+addrPageWords])
 	if len(b.pages) == cap(b.pages) {
-		// The recent cache points into pages: it must not move under it.
-		b.recent = [addrRecent]*addrPage{}
+		b.recent = [addrRecent]recentPage{} // it points into pages
 	}
 	b.pages = append(b.pages, addrPage{page: page, at: int32(at)})
 	b.ndir++
@@ -422,5 +432,5 @@ func (b *addrBits) reset() {
 		b.pages = b.pages[:0]
 	}
 	b.ndir = 0
-	b.recent = [addrRecent]*addrPage{}
+	b.recent = [addrRecent]recentPage{}
 }

@@ -271,8 +271,8 @@ func (e *encodeState) writeString(s string) error {
 	// start is marked or its page indexed.)
 	src := unsafe.Pointer(unsafe.StringData(s))
 	key := uintptr(src)
-	pg := l.seen.recent[pageNumber(key)%addrRecent]
-	if pg == nil || pg.page != pageNumber(key) {
+	pg := &l.seen.recent[pageNumber(key)%addrRecent]
+	if pg.page != pageNumber(key) {
 		if pg = e.memo.strPage(key); pg == nil {
 			return e.writeStrMemo(s)
 		}
