@@ -178,8 +178,8 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	return old, found
 }
 
-// strPage returns the page of the str at key for writeString's quick path,
-// or nil when adding it showed the keys spread thin over pages (sparse),
+// strPage returns the recent cache's entry of the page of the str at key
+// for writeString's quick path, or nil when adding it showed the keys spread thin over pages (sparse),
 // which turns the lazy index off. (The keys can only become sparse when a
 // page is added, so the quick path checks only then.)
 func (t *memoTable) strPage(key uintptr) *recentPage {
@@ -219,9 +219,9 @@ func (t *memoTable) startLazy() bool {
 	return true
 }
 
-// index puts the keys memoized so far in the page of pg into the exact
-// tables, and marks the page indexed; after maxIndexedPages pages, it
-// turns the lazy index off.
+// index puts the keys memoized so far in the page of r into the exact
+// tables, and marks the page indexed (in r and in pages); after
+// maxIndexedPages pages, it turns the lazy index off.
 func (t *memoTable) index(r *recentPage) {
 	l := &t.lazy
 	if l.indexed == maxIndexedPages {
