@@ -459,10 +459,10 @@ func newStructSliceEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 // isolatedType reports whether nothing in a value of type t can refer to
 // another object, nor be referred to other than by t's own place: no
 // pointer, interface, unsafe pointer, function or channel anywhere in it,
-// t nowhere inside itself (through a slice or a map), and no type with a
-// method of the encoder's (GetState, PickleReduce) or a reduction of the
-// standard library's. The items of a []t that is the value being written
-// can then be reached only once, through the slice.
+// t nowhere inside itself (through a slice or a map), and no type the
+// encoder writes through a hook (hookEncoder's reductions, or GetState).
+// The items of a []t that is the value being written can then be reached
+// only once, through the slice.
 func isolatedType(t reflect.Type) bool {
 	seen := map[reflect.Type]bool{}
 	var walk func(u reflect.Type, top bool) bool
@@ -474,13 +474,7 @@ func isolatedType(t reflect.Type) bool {
 			return true
 		}
 		seen[u] = true
-		pu := reflect.PointerTo(u)
-		for _, hook := range []reflect.Type{stateGetterType, reducerType, protoReducerType} {
-			if u.Implements(hook) || pu.Implements(hook) {
-				return false
-			}
-		}
-		if _, ok := stdlibReducers[u]; ok {
+		if hookEncoder(u) != nil || u.Implements(stateGetterType) || reflect.PointerTo(u).Implements(stateGetterType) {
 			return false
 		}
 		switch u.Kind() {

@@ -69,7 +69,6 @@ func hookEncoder(t reflect.Type) encoderFunc {
 			if !ok {
 				return &UnsupportedTypeError{GoType: t, Msg: "PickleReduce has a pointer receiver: pass a pointer"}
 			}
-			e.pin(r) // it may be a copy of v, which o may point into
 			o, err := r.PickleReduce()
 			if err != nil {
 				return &UnsupportedTypeError{GoType: t, Msg: "PickleReduce: " + err.Error()}
@@ -153,7 +152,6 @@ func (e *encodeState) writeGetState(v reflect.Value) (bool, error) {
 	if !ok {
 		return false, &UnsupportedTypeError{GoType: v.Type(), Msg: "GetState has a pointer receiver: pass a pointer"}
 	}
-	e.pin(g) // it may be a copy of v, which the state may point into
 	state, err := g.GetState()
 	if err != nil {
 		return false, &UnsupportedTypeError{GoType: v.Type(), Msg: "GetState: " + err.Error()}
