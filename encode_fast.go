@@ -73,23 +73,25 @@ const minSizedList = 4096
 // protocol 0 (one APPEND per item, floats as text) and with a PersistentID
 // hook (which must see every item) it defers to the generic encoder.
 func newFastSliceEncoder(t reflect.Type, fast fastList, generic encoderFunc) encoderFunc {
+	tid := typeID(t)
 	return func(e *encodeState, v reflect.Value) error {
 		if e.proto == 0 || e.cfg.persistentID != nil {
 			return generic(e, v)
 		}
-		return e.writeFastSlice(t, fast, v.UnsafePointer(), v.Len())
+		return e.writeFastSlice(tid, fast, v.UnsafePointer(), v.Len())
 	}
 }
 
-// writeFastSlice writes the slice of type t with n items at p by its fast
-// path (protocol 1 or more, no PersistentID hook), frame check included.
-func (e *encodeState) writeFastSlice(t reflect.Type, fast fastList, p unsafe.Pointer, n int) error {
+// writeFastSlice writes the slice with n items at p, of the type whose
+// typeID is tid, by its fast path (protocol 1 or more, no PersistentID
+// hook), frame check included.
+func (e *encodeState) writeFastSlice(tid unsafe.Pointer, fast fastList, p unsafe.Pointer, n int) error {
 	e.boundary()
 	if n == 0 {
 		e.writeListHead(memoKey{}, false)
 		return nil
 	}
-	if e.openList(sliceKey(p, n, t)) {
+	if e.openList(memoKey{p: p, n: n, t: tid, kind: memoSlice}) {
 		return nil
 	}
 	if err := e.enter(); err != nil {

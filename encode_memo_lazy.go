@@ -120,14 +120,13 @@ func (t *memoTable) set(k memoKey, idx int, replace bool) (int, bool) {
 	}
 	pg := &l.seen.recent[pageNumber(uintptr(k.p))%addrRecent]
 	if pg.page != pageNumber(uintptr(k.p)) {
-		pg = l.seen.pageOf(uintptr(k.p))
+		if pg = t.recentPage(uintptr(k.p)); pg == nil {
+			return t.exactSet(k, idx, replace)
+		}
 	}
 	if !pg.indexed {
 		if !l.seen.testAndSet(pg, uintptr(k.p)) {
 			l.freshKeys = append(l.freshKeys, k.slot(idx))
-			if l.sparse() {
-				t.goExact()
-			}
 			return idx, false
 		}
 		t.index(pg)
@@ -178,11 +177,12 @@ func (t *memoTable) getOrPutStrKey(s string, idx int) (int, bool) {
 	return old, found
 }
 
-// strPage returns the recent cache's entry of the page of the str at key
-// for writeString's quick path, or nil when adding it showed the keys spread thin over pages (sparse),
-// which turns the lazy index off. (The keys can only become sparse when a
-// page is added, so the quick path checks only then.)
-func (t *memoTable) strPage(key uintptr) *recentPage {
+// recentPage returns the recent cache's entry of the page of key for the
+// quick paths of set and writeString, or nil when adding it showed the
+// keys spread thin over pages (sparse), which turns the lazy index off.
+// (The keys can only become sparse when a page is added, so the quick
+// paths check only then, when the page is not in the cache.)
+func (t *memoTable) recentPage(key uintptr) *recentPage {
 	l := &t.lazy
 	pg := l.seen.pageOf(key)
 	if l.sparse() {

@@ -273,7 +273,7 @@ func (e *encodeState) writeString(s string) error {
 	key := uintptr(src)
 	pg := &l.seen.recent[pageNumber(key)%addrRecent]
 	if pg.page != pageNumber(key) {
-		if pg = e.memo.strPage(key); pg == nil {
+		if pg = e.memo.recentPage(key); pg == nil {
 			return e.writeStrMemo(s)
 		}
 	}

@@ -349,14 +349,14 @@ func (se *structEncoder) writeFields(e *encodeState, v reflect.Value, p unsafe.P
 		} else if k == fieldStrings {
 			if e.proto > 0 {
 				s := *(*[]string)(q)
-				err = e.writeFastSlice(w.typ, fastList{stringItems, nil, 0}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+				err = e.writeFastSlice(w.tid, fastList{stringItems, nil, 0}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
 			} else {
 				err = se.writeOther(e, v, i)
 			}
 		} else if k == fieldInt64s {
 			if e.proto > 0 {
 				s := *(*[]int64)(q)
-				err = e.writeFastSlice(w.typ, fastList{intItems[int64], intsSize[int64], 2}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+				err = e.writeFastSlice(w.tid, fastList{intItems[int64], intsSize[int64], 2}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
 			} else {
 				err = se.writeOther(e, v, i)
 			}
@@ -439,9 +439,13 @@ func newStructSliceEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 		// can refer to them, need no memo key (their dicts are memoized,
 		// under no identity).
 		keyed := size != 0 && !(isolated && e.depth == 0)
+		// A class bound to the item type (looked up once for the slice:
+		// a registration made during the encode counts from the next one)
+		// takes every item through the item encoder.
+		bound := se.classes.lookup(reg, et) != nil
 		err := e.batchAppends(n, func(i int) error {
 			var err error
-			if se.classes.lookup(reg, et) != nil {
+			if bound {
 				err = elem(e, v.Index(i))
 			} else {
 				err = se.encodeAt(e, v, i, unsafe.Add(base, uintptr(i)*size), keyed)
