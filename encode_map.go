@@ -83,13 +83,18 @@ const maxSmallStrMap = 8
 // and written in one batch, with no call through a function value.
 func (e *encodeState) writeSmallStrStrItems(m map[string]string) error {
 	var keys, vals [maxSmallStrMap]string
-	n := 0
+	n, want := 0, len(m)
 	for k, v := range m {
 		if n == len(keys) { // the map grew under us: a data race in the caller
 			break
 		}
 		keys[n], vals[n] = k, v
 		n++
+		if n == want {
+			// Every entry is in: the iterator's last step, which scans
+			// the rest of the map's slots for nothing, is left out.
+			break
+		}
 	}
 	for i := 1; i < n; i++ {
 		for j := i; j > 0 && strLess(keys[j], keys[j-1]); j-- {
