@@ -182,7 +182,6 @@ func (e *encodeState) frameLimit() int {
 // It keeps room for more bytes in the buffer.
 func (e *encodeState) nextFrame(more int) int {
 	e.boundary()
-	e.startFrame()
 	e.reserve(more)
 	return e.frameLimit()
 }
@@ -192,7 +191,6 @@ func floatItems[T float32 | float64](e *encodeState, p unsafe.Pointer, start, en
 	const size = 9
 	xs := unsafe.Slice((*T)(p), end)[start:]
 	e.reserve(len(xs)*size + frameHeaderSize + 2)
-	e.startFrame()
 	limit := e.frameLimit()
 	buf := e.buf
 	for _, x := range xs {
@@ -218,7 +216,6 @@ const maxIntItem = 5
 func intItems[T int | int8 | int16 | int32 | int64](e *encodeState, p unsafe.Pointer, start, end int) error {
 	xs := unsafe.Slice((*T)(p), end)[start:]
 	e.reserve(len(xs)*maxIntItem + frameHeaderSize + 2)
-	e.startFrame()
 	limit := e.frameLimit()
 	buf := e.buf
 	for _, x := range xs {
@@ -255,7 +252,6 @@ func intItems[T int | int8 | int16 | int32 | int64](e *encodeState, p unsafe.Poi
 func uintItems[T uint | uint16 | uint32 | uint64 | uintptr](e *encodeState, p unsafe.Pointer, start, end int) error {
 	xs := unsafe.Slice((*T)(p), end)[start:]
 	e.reserve(len(xs)*maxIntItem + frameHeaderSize + 2)
-	e.startFrame()
 	limit := e.frameLimit()
 	buf := e.buf
 	for _, x := range xs {

@@ -188,7 +188,6 @@ func (e *encodeState) writeEmptyTuple() {
 		e.op(opEmptyTuple)
 		return
 	}
-	e.startFrame()
 	e.buf = append(e.buf, opMark, opTuple)
 }
 
@@ -295,7 +294,6 @@ func (e *encodeState) writeListHead(k memoKey, hasKey bool) {
 	if e.proto >= 1 {
 		e.op(opEmptyList)
 	} else {
-		e.startFrame()
 		e.buf = append(e.buf, opMark, opList)
 	}
 	if hasKey {
@@ -354,7 +352,6 @@ func (e *encodeState) writeDictHead(k memoKey, hasKey bool) {
 	if e.proto >= 1 {
 		e.op(opEmptyDict)
 	} else {
-		e.startFrame()
 		e.buf = append(e.buf, opMark, opDict)
 	}
 	if hasKey {
@@ -565,7 +562,6 @@ func (e *encodeState) writeGlobal(g Global) error {
 		if e.proto < 3 && e.cfg.fixImports {
 			mod, name = py2Name(mod, name)
 		}
-		e.startFrame()
 		e.buf = append(e.buf, opGlobal)
 		e.buf = append(e.buf, mod...)
 		e.buf = append(e.buf, '\n')
@@ -811,7 +807,6 @@ func (e *encodeState) writeInst(o *Object) error {
 	if e.proto < 3 && e.cfg.fixImports {
 		mod, name = py2Name(mod, name)
 	}
-	e.startFrame()
 	e.buf = append(e.buf, opInst)
 	e.buf = append(e.buf, mod...)
 	e.buf = append(e.buf, '\n')
@@ -836,7 +831,6 @@ func (e *encodeState) writeExt(code int32) {
 	case code <= 0xff:
 		e.op1(opExt1, byte(code))
 	case code <= 0xffff:
-		e.startFrame()
 		e.buf = append(e.buf, opExt2, byte(code), byte(code>>8))
 	default:
 		e.opUint32(opExt4, uint32(code))

@@ -2,6 +2,7 @@ package pickle
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -320,6 +321,22 @@ func encCases() []encCase {
 		{name: "bytes 255", val: v(make([]byte, 255)), expr: "bytes(255)"},
 		{name: "bytes 256", val: v(make([]byte, 256)), expr: "bytes(256)"},
 		{name: "bytes 65536", val: v([]byte(strings.Repeat("\xff", 65536))), expr: "b'\\xff'*65536"},
+		// Frames: several closed by size, payloads of a frame's size or
+		// more written between them, back to back, first and last.
+		{name: "frames around payloads", val: func() any {
+			l := NewList()
+			for i := range 20000 {
+				l.Append(fmt.Sprintf("s%d", i))
+			}
+			l.Append(bytes.Repeat([]byte{1}, 70000))
+			for i := range 5 {
+				l.Append(fmt.Sprintf("t%d", i))
+			}
+			l.Append(bytes.Repeat([]byte{2}, 70000), bytes.Repeat([]byte{3}, 65536), "end")
+			return l
+		}, expr: "['s%d' % i for i in range(20000)] + [b'\\x01'*70000] + ['t%d' % i for i in range(5)] + [b'\\x02'*70000, b'\\x03'*65536, 'end']"},
+		{name: "payloads only", val: v(NewList(bytes.Repeat([]byte{4}, 70000), bytes.Repeat([]byte{5}, 70000))), expr: "[b'\\x04'*70000, b'\\x05'*70000]"},
+		{name: "payload alone", val: v(bytes.Repeat([]byte{6}, 70000)), expr: "b'\\x06'*70000"},
 		{name: "bytes shared", val: func() any { x := []byte("ab"); return []any{x, x} }, expr: "shared(b'ab')"},
 		{name: "bytes singletons", val: v([]any{[]byte("a"), []byte("a"), []byte{}, []byte{}}), expr: "[b'a', b'a', b'', b'']"},
 		{name: "byte array [3]byte", val: v([3]byte{1, 2, 3}), expr: "b'\\x01\\x02\\x03'"},

@@ -38,7 +38,6 @@ func (e *encodeState) writeInt(x int64) {
 			e.op1(opBinint1, byte(x))
 			return
 		case x >= 0 && x <= 0xffff:
-			e.startFrame()
 			e.buf = append(e.buf, opBinint2, byte(x), byte(x>>8))
 			return
 		case x >= math.MinInt32 && x <= math.MaxInt32:
@@ -52,7 +51,6 @@ func (e *encodeState) writeInt(x int64) {
 		e.writeLong1(b[:longLen64(x)])
 		return
 	}
-	e.startFrame()
 	if x >= math.MinInt32 && x <= math.MaxInt32 {
 		e.buf = append(e.buf, opInt)
 		e.buf = strconv.AppendInt(e.buf, x, 10)
@@ -96,7 +94,6 @@ func (e *encodeState) writeBigInt(x *big.Int) {
 		e.writeLong1(twosComplement(x))
 		return
 	}
-	e.startFrame()
 	e.buf = append(e.buf, opLong)
 	e.buf = x.Append(e.buf, 10)
 	e.buf = append(e.buf, 'L', '\n')
@@ -105,7 +102,6 @@ func (e *encodeState) writeBigInt(x *big.Int) {
 // writeLong1 writes LONG1 or LONG4 with the encoded bytes.
 func (e *encodeState) writeLong1(b []byte) {
 	if len(b) < 256 {
-		e.startFrame()
 		e.buf = append(e.buf, opLong1, byte(len(b)))
 		e.buf = append(e.buf, b...)
 		return
@@ -139,7 +135,6 @@ func twosComplement(x *big.Int) []byte {
 
 // writeFloat writes a Python float.
 func (e *encodeState) writeFloat(f float64) {
-	e.startFrame()
 	if e.proto >= 1 {
 		e.buf = append(e.buf, opBinfloat)
 		e.buf = binary.BigEndian.AppendUint64(e.buf, math.Float64bits(f))
@@ -293,7 +288,6 @@ func (e *encodeState) writeString(s string) error {
 		return e.writeNewBinStr(s)
 	}
 	// writeShortStr, inlined.
-	e.startFrame()
 	if n > maxWordText {
 		return e.writeShortStrSlow(s)
 	}
@@ -384,7 +378,6 @@ func (e *encodeState) writeStrMemo(s string) error {
 // more, SHORT_BINUNICODE and MEMOIZE in one go (writeStrBody and memoize
 // would write the same), copying and checking the text in one pass.
 func (e *encodeState) writeShortStr(s string) error {
-	e.startFrame()
 	n := len(s)
 	if n < 4 || n > maxWordText {
 		return e.writeShortStrSlow(s)
@@ -438,7 +431,6 @@ func (e *encodeState) writeStrBody(s string) error {
 		return &UnsupportedTypeError{GoType: stringType, Msg: "string is not valid UTF-8: " + quote(s)}
 	}
 	if e.proto == 0 {
-		e.startFrame()
 		e.buf = append(e.buf, opUnicode)
 		e.buf = appendRawUnicodeEscape(e.buf, s)
 		e.buf = append(e.buf, '\n')
@@ -453,7 +445,6 @@ func (e *encodeState) writeUTF8(s string) error {
 	n := len(s)
 	switch {
 	case n <= 0xff && e.proto >= 4:
-		e.startFrame()
 		e.buf = append(e.buf, opShortBinunicode, byte(n))
 		e.buf = append(e.buf, s...)
 		return nil
@@ -563,7 +554,6 @@ func (e *encodeState) writeBytes(b []byte, hasKey bool) error {
 	n := uint64(len(b))
 	switch {
 	case n <= 0xff:
-		e.startFrame()
 		e.buf = append(e.buf, opShortBinbytes, byte(n))
 		e.buf = append(e.buf, b...)
 	case n > 0xffffffff && e.proto >= 4:

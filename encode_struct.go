@@ -265,7 +265,6 @@ func (se *structEncoder) writePlainName(e *encodeState, i int) (int, error) {
 		e.get(idx)
 		return idx, nil
 	}
-	e.startFrame()
 	e.buf = append(e.buf, se.short[i]...)
 	e.nmemo++
 	return idx, nil
@@ -333,7 +332,6 @@ func (se *structEncoder) writeFields(e *encodeState, v reflect.Value, p unsafe.P
 			e.boundary()
 			if e.proto >= 1 {
 				// writeFloat's BINFLOAT, in place.
-				e.startFrame()
 				e.reserve(9)
 				at := len(e.buf)
 				b := e.buf[at : at+9]

@@ -277,7 +277,7 @@ func (e *encodeState) dump(v any) error {
 	}
 	if e.proto >= 4 {
 		e.framing = true
-		e.frameAt = e.checkAt()
+		e.openFrame()
 	}
 	e.pin(v) // the caller's value, held whatever the caller does with it
 	if err := e.encodeAny(v); err != nil {
@@ -304,17 +304,16 @@ func (e *encodeState) flush() {
 
 // ---- writing and framing ----
 
-// startFrame reserves room for a frame header when framing and no frame is
-// open, as the C pickler does on every write.
-func (e *encodeState) startFrame() {
-	if e.framing && e.frameStart < 0 {
-		e.openFrame()
-	}
-}
+// Frames. When framing (protocol 4 and above), a frame is always open
+// while the pickle is written: dump opens the first one after PROTO, and
+// each frame closed by boundary or before a payload written outside the
+// frames is followed at once by the next. So a write needs no check of its
+// own for an open frame. The C pickler opens the next frame at the next
+// write instead; the bytes are the same, since a frame closed with less
+// than frameSizeMin bytes in it loses its header (commitFrame), as one
+// left empty by the end of the pickle or by a payload then does.
 
-// openFrame reserves room for the header of a new frame (startFrame's work,
-// apart so that startFrame inlines everywhere: kept out of line, or the
-// inliner would take it into startFrame and startFrame out of its callers).
+// openFrame reserves room for the header of a new frame.
 //
 //go:noinline
 func (e *encodeState) openFrame() {
@@ -362,6 +361,7 @@ func (e *encodeState) frameCheck() {
 		if len(e.buf)-e.frameStart-frameHeaderSize >= frameSizeTarget {
 			e.commitFrame()
 			e.flush()
+			e.openFrame()
 		}
 	case !e.framing && e.w != nil && len(e.buf) >= frameSizeTarget:
 		e.flush()
@@ -428,33 +428,28 @@ func (e *encodeState) reserve(n int) {
 
 // op writes one opcode byte.
 func (e *encodeState) op(b byte) {
-	e.startFrame()
 	e.buf = append(e.buf, b)
 }
 
 // op1 writes an opcode with a one-byte argument.
 func (e *encodeState) op1(b, x byte) {
-	e.startFrame()
 	e.buf = append(e.buf, b, x)
 }
 
 // opBytes writes an opcode followed by raw argument bytes.
 func (e *encodeState) opBytes(b byte, arg []byte) {
-	e.startFrame()
 	e.buf = append(e.buf, b)
 	e.buf = append(e.buf, arg...)
 }
 
 // opUint32 writes an opcode with a 4-byte little-endian argument.
 func (e *encodeState) opUint32(b byte, x uint32) {
-	e.startFrame()
 	e.buf = append(e.buf, b)
 	e.buf = binary.LittleEndian.AppendUint32(e.buf, x)
 }
 
 // opText writes an opcode with a decimal argument and a newline.
 func (e *encodeState) opText(b byte, x int64) {
-	e.startFrame()
 	e.buf = append(e.buf, b)
 	e.buf = strconv.AppendInt(e.buf, x, 10)
 	e.buf = append(e.buf, '\n')
@@ -474,7 +469,6 @@ func (e *encodeState) payload(b byte, wide bool, data []byte) {
 		binary.LittleEndian.PutUint32(hdr[1:], uint32(len(data)))
 	}
 	if len(data) < frameSizeTarget {
-		e.startFrame()
 		e.buf = append(e.buf, h...)
 		e.buf = append(e.buf, data...)
 		return
@@ -483,11 +477,14 @@ func (e *encodeState) payload(b byte, wide bool, data []byte) {
 	e.buf = append(e.buf, h...)
 	if e.w == nil {
 		e.buf = append(e.buf, data...)
-		return
+	} else {
+		e.flush()
+		if e.werr == nil {
+			_, e.werr = e.w.Write(data)
+		}
 	}
-	e.flush()
-	if e.werr == nil {
-		_, e.werr = e.w.Write(data)
+	if e.framing {
+		e.openFrame()
 	}
 }
 
@@ -562,7 +559,6 @@ func (e *encodeState) openMemo(k memoKey, empty, text byte) bool {
 	}
 	if e.proto >= 4 {
 		// The container and its MEMOIZE, as memoize writes it.
-		e.startFrame()
 		e.buf = append(e.buf, empty, opMemoize)
 		e.nmemo++
 		return false
@@ -570,7 +566,6 @@ func (e *encodeState) openMemo(k memoKey, empty, text byte) bool {
 	if e.proto >= 1 {
 		e.op(empty)
 	} else {
-		e.startFrame()
 		e.buf = append(e.buf, opMark, text)
 	}
 	e.memoize()

@@ -223,7 +223,6 @@ func (e *encodeState) writePersistentID(id any) error {
 		if !ok || !isASCII(s) || strings.ContainsAny(s, "\n") {
 			return &UnsupportedTypeError{GoType: reflect.TypeOf(id), Msg: "persistent IDs in protocol 0 must be ASCII strings without newlines"}
 		}
-		e.startFrame()
 		e.buf = append(e.buf, opPersid)
 		e.buf = append(e.buf, s...)
 		e.buf = append(e.buf, '\n')
