@@ -254,7 +254,9 @@ func strKey(s string) memoKey {
 func (e *encodeState) writeString(s string) error {
 	l := &e.memo.lazy
 	n := len(s)
-	if e.proto < 1 || n < 3 || n > 0xff || !l.active {
+	if e.proto < 1 || n < 2 || n > 0xff || !l.active || n == 2 && (s[0]|s[1]) >= 0x80 {
+		// (A str of two ASCII bytes is taken here as a longer one is; one
+		// of one character is one object in CPython, whatever its bytes.)
 		return e.writeStrMemo(s)
 	}
 	// The usual strs of a large pickle, told apart at once by the lazy
@@ -294,7 +296,11 @@ func (e *encodeState) writeString(s string) error {
 	e.reserve(n + 3)
 	at := len(e.buf)
 	dst := unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), at)
-	if n == 3 {
+	if n == 2 {
+		// Two ASCII bytes (checked above).
+		b := (*[2]byte)(src)
+		*(*[5]byte)(dst) = [5]byte{opShortBinunicode, 2, b[0], b[1], opMemoize}
+	} else if n == 3 {
 		// Too short for copyText's words: three bytes, ASCII or checked.
 		b := (*[3]byte)(src)
 		if (b[0]|b[1]|b[2])&0x80 != 0 && !validText(s) {
@@ -313,7 +319,7 @@ func (e *encodeState) writeString(s string) error {
 	return nil
 }
 
-// writeNewBinStr writes the new str s of 3 to 255 bytes at protocols 1 to
+// writeNewBinStr writes the new str s of 2 (ASCII) to 255 bytes at protocols 1 to
 // 3, BINUNICODE and BINPUT (or LONG_BINPUT) in one go, as writeString does
 // at protocol 4 (writeStrBody and memoize would write the same).
 func (e *encodeState) writeNewBinStr(s string) error {
@@ -331,7 +337,9 @@ func (e *encodeState) writeNewBinStr(s string) error {
 	src := unsafe.Pointer(unsafe.StringData(s))
 	*(*byte)(dst) = opBinunicode
 	binary.LittleEndian.PutUint32((*[4]byte)(unsafe.Add(dst, 1))[:], uint32(n))
-	if n == 3 {
+	if n == 2 {
+		*(*[2]byte)(unsafe.Add(dst, 5)) = *(*[2]byte)(src) // ASCII, checked by writeString
+	} else if n == 3 {
 		b := (*[3]byte)(src)
 		if (b[0]|b[1]|b[2])&0x80 != 0 && !validText(s) {
 			return e.writeStrBody(s) // the error
