@@ -95,7 +95,8 @@ func (se *structEncoder) compileWriters() {
 	}
 	se.tid = typeID(se.t)
 	n := len(se.fields)
-	se.nameBase = int(structNameIDs.Add(int64(n))) - n
+	// One id per field name, and one more for namesReady's mark.
+	se.nameBase = int(structNameIDs.Add(int64(n+1))) - (n + 1)
 	se.fast = true
 }
 
@@ -183,7 +184,12 @@ func (se *structEncoder) writeDictFast(e *encodeState, v reflect.Value, p unsafe
 		}
 	default:
 		e.op(opMark)
-		if err = se.writeFields(e, v, p, names, &left, 0, len(se.writers)); err == nil {
+		if names == nil && !se.check && !se.other && e.proto >= 1 && se.namesReady(e) {
+			err = se.writeFieldsCached(e, p)
+		} else {
+			err = se.writeFields(e, v, p, names, &left, 0, len(se.writers))
+		}
+		if err == nil {
 			e.op(opSetitems)
 		}
 	}
@@ -247,11 +253,35 @@ func (se *structEncoder) writeName(e *encodeState, i int, names []string) error 
 	if err != nil {
 		return err
 	}
+	e.growNames(id)
+	e.names[id] = nameSlot{gen: e.gen, idx: int32(idx)}
+	return nil
+}
+
+// growNames makes room for id in the name cache.
+func (e *encodeState) growNames(id int) {
 	if id >= len(e.names) {
 		e.names = append(e.names, make([]nameSlot, max(id+1-len(e.names), len(e.names), 64))...)
 	}
-	e.names[id] = nameSlot{gen: e.gen, idx: int32(idx)}
-	return nil
+}
+
+// namesReady reports whether every field name of se has been written in
+// this pickle with a memo index below 256, so that writeFieldsCached can
+// write each as a BINGET. The answer is kept, once true, in the name
+// cache's slot after the fields' (its gen is the pickle's).
+func (se *structEncoder) namesReady(e *encodeState) bool {
+	mark := se.nameBase + len(se.writers)
+	if mark < len(e.names) && e.names[mark].gen == e.gen {
+		return true
+	}
+	e.growNames(mark)
+	for _, s := range e.names[se.nameBase:mark] {
+		if s.gen != e.gen || uint32(s.idx) >= 256 {
+			return false
+		}
+	}
+	e.names[mark] = nameSlot{gen: e.gen}
+	return true
 }
 
 // writePlainName writes the plain name of field i as writeStringIdx does,
@@ -331,13 +361,7 @@ func (se *structEncoder) writeFields(e *encodeState, v reflect.Value, p unsafe.P
 		} else if k == fieldFloat64 {
 			e.boundary()
 			if e.proto >= 1 {
-				// writeFloat's BINFLOAT, in place.
-				e.reserve(9)
-				at := len(e.buf)
-				b := e.buf[at : at+9]
-				b[0] = opBinfloat
-				binary.BigEndian.PutUint64(b[1:], math.Float64bits(*(*float64)(q)))
-				e.buf = e.buf[:at+9]
+				e.writeBinFloat(*(*float64)(q))
 			} else {
 				e.writeFloat(*(*float64)(q))
 			}
@@ -370,9 +394,76 @@ func (se *structEncoder) writeFields(e *encodeState, v reflect.Value, p unsafe.P
 	return nil
 }
 
+// writeFieldsCached is writeFields for the usual case, once a struct's
+// names are in the memo (namesReady): every field, each of a kind written
+// here (no fieldOther: the struct's reflect.Value is not needed), the
+// plain names written as BINGET, at protocol 1 or more. Carrying only the
+// struct's address and the names through the loop, it keeps fewer values
+// alive across the calls that write strs and containers, which Go's
+// calling convention (no register survives a call) makes the loop save
+// and reload at each call.
+func (se *structEncoder) writeFieldsCached(e *encodeState, p unsafe.Pointer) error {
+	writers := se.writers
+	slots := e.names[se.nameBase : se.nameBase+len(writers)]
+	for i := range writers {
+		w := &writers[i]
+		e.boundary()
+		e.op1(opBinget, byte(slots[i].idx))
+		q := unsafe.Add(p, w.off)
+		var err error
+		if k := w.kind; k == fieldInt64 {
+			e.boundary()
+			if x := *(*int64)(q); uint64(x) <= 0xff {
+				e.op1(opBinint1, byte(x))
+			} else {
+				e.writeInt(x)
+			}
+		} else if k == fieldInt {
+			e.boundary()
+			e.writeInt(int64(*(*int)(q)))
+		} else if k == fieldBool {
+			e.boundary()
+			if e.proto >= 2 {
+				e.op(opNewfalse - b2u8(*(*bool)(q)))
+			} else {
+				e.writeBool(*(*bool)(q))
+			}
+		} else if k == fieldFloat64 {
+			e.boundary()
+			e.writeBinFloat(*(*float64)(q))
+		} else if k == fieldString {
+			e.boundary()
+			err = e.writeString(*(*string)(q))
+		} else if k == fieldStrings {
+			s := *(*[]string)(q)
+			err = e.writeFastSlice(w.tid, fastList{stringItems, nil, 0}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+		} else if k == fieldInt64s {
+			s := *(*[]int64)(q)
+			err = e.writeFastSlice(w.tid, fastList{intItems[int64], intsSize[int64], 2}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+		} else {
+			err = e.writeStrStrMap(w.tid, *(*unsafe.Pointer)(q)) // fieldStrMap, the last kind
+		}
+		if err != nil {
+			return withPath(err, "."+se.fields[i].goName)
+		}
+	}
+	return nil
+}
+
 // NEWTRUE is NEWFALSE-1, which writeFields relies on: otherwise one of
 // these byte constants is negative, and the package does not compile.
 const _ = (opNewfalse - opNewtrue - 1) + (1 - (opNewfalse - opNewtrue))
+
+// writeBinFloat writes f as BINFLOAT (writeFloat at protocol 1 or more),
+// in place.
+func (e *encodeState) writeBinFloat(f float64) {
+	e.reserve(9)
+	at := len(e.buf)
+	b := e.buf[at : at+9]
+	b[0] = opBinfloat
+	binary.BigEndian.PutUint64(b[1:], math.Float64bits(f))
+	e.buf = e.buf[:at+9]
+}
 
 // b2u8 is 1 for true and 0 for false, without a branch.
 func b2u8(b bool) byte {

@@ -92,6 +92,30 @@ type fsLists struct {
 	M  map[string]string `pickle:"m,omitzero"`
 }
 
+// fsPlain has only fields of the kinds writeFields writes itself, with no
+// tag that can leave one out: a []fsPlain takes writeFieldsCached once its
+// names are in the memo.
+type fsPlain struct {
+	I64 int64 `pickle:"i64"`
+	I   int
+	B   bool
+	F   float64
+	S   string
+	SS  []string
+	IS  []int64
+	M   map[string]string
+}
+
+// fsPlains makes plain records of the fields of xs, sharing their strs,
+// slices and maps.
+func fsPlains(xs []fsAll) []fsPlain {
+	out := make([]fsPlain, len(xs))
+	for i, x := range xs {
+		out[i] = fsPlain{I64: x.I64 * 1000003, I: x.I, B: x.B, F: x.F, S: x.S, SS: x.SS, IS: x.IS, M: x.M}
+	}
+	return out
+}
+
 type fsInline struct {
 	A    int64
 	Rest map[string]any `pickle:",inline"`
@@ -312,6 +336,15 @@ func TestFastStructsMatchGenericPath(t *testing.T) {
 		one := &fsOne{}
 		one.P = one
 		values = append(values, one)
+		// Plain records: on their own, nested, shared, and after 300 strs
+		// (their names' memo indices then need LONG_BINGET).
+		plains := fsPlains(xs)
+		many := make([]any, 300)
+		for i := range many {
+			many[i] = fmt.Sprint(i)
+		}
+		values = append(values, plains, map[string][]fsPlain{"p": plains, "q": plains[:1]},
+			[]any{plains, &plains[0], plains[len(plains)-1]}, append(many, plains))
 		for vi, v := range values {
 			for name, opts := range optionSets {
 				for p := 0; p <= HighestProtocol; p++ {

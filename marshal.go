@@ -406,9 +406,16 @@ func (e *encodeState) growBuf() {
 // when it grows (append grows large slices by only a quarter, which
 // copies a large pickle many times over).
 func (e *encodeState) reserve(n int) {
-	if cap(e.buf)-len(e.buf) >= n {
-		return
+	if cap(e.buf)-len(e.buf) < n {
+		e.grow(n)
 	}
+}
+
+// grow is reserve's work when the buffer must grow, kept out of line so
+// that reserve inlines as one comparison.
+//
+//go:noinline
+func (e *encodeState) grow(n int) {
 	want := len(e.buf) + n
 	size := max(2*cap(e.buf), want, 4096)
 	if want > cap(e.buf)+cap(e.buf)/2 {
