@@ -100,6 +100,25 @@ func (t *memoTable) get(k memoKey) (int, bool) {
 	return t.exactGet(k)
 }
 
+// freshKey is set's usual case, small enough to inline into the callers
+// that open a container: when the lazy index is on and k starts in a
+// cached page that is not indexed, at an address not marked before, it
+// marks the address, logs k at idx and reports true (k is new). Otherwise
+// it reports false and changes nothing that set then depends on: the
+// mark it may have found was there already.
+func (t *memoTable) freshKey(k *memoKey, idx int) bool {
+	l := &t.lazy
+	p := uintptr(k.p)
+	pg := &l.seen.recent[pageNumber(p)%addrRecent]
+	n := len(l.freshKeys)
+	if !l.active || pg.page != pageNumber(p) || pg.indexed || n == cap(l.freshKeys) || l.seen.testAndSet(pg, p) {
+		return false
+	}
+	l.freshKeys = l.freshKeys[:n+1]
+	l.freshKeys[n] = k.slot(idx)
+	return true
+}
+
 // getOrPut returns the index memoized under k, or memoizes k at idx and
 // reports false: one lookup where get then put would take two.
 func (t *memoTable) getOrPut(k memoKey, idx int) (int, bool) {

@@ -560,9 +560,11 @@ func (e *encodeState) openList(k memoKey) bool {
 // container (its protocol 1 opcode empty, or MARK and text at protocol 0)
 // and its memo entry.
 func (e *encodeState) openMemo(k memoKey, empty, text byte) bool {
-	if idx, found := e.memo.getOrPut(k, e.nmemo); found {
-		e.get(idx)
-		return true
+	if !e.memo.freshKey(&k, e.nmemo) {
+		if idx, found := e.memo.getOrPut(k, e.nmemo); found {
+			e.get(idx)
+			return true
+		}
 	}
 	if e.proto >= 4 {
 		// The container and its MEMOIZE, as memoize writes it.
