@@ -112,3 +112,39 @@ func TestIsolatedTopItemsMatchKeyedOutput(t *testing.T) {
 		}
 	}
 }
+
+// memoKeysAfter writes v at protocol 4 and returns how many keys other
+// than strs the memo took (in its exact table or the lazy index's list).
+func memoKeysAfter(t *testing.T, v any) int {
+	t.Helper()
+	e := newEncodeState(nil, nil)
+	defer e.release()
+	if err := e.ownCfg.set([]Option{Protocol(4)}); err != nil {
+		t.Fatal(err)
+	}
+	e.setConfig(&e.ownCfg)
+	if err := e.dump(v); err != nil {
+		t.Fatal(err)
+	}
+	return e.memo.n + len(e.memo.lazy.freshKeys)
+}
+
+// TestIsolatedTopItemsTakeNoMemoKey checks that the optimization holds:
+// the items of a top-level []T of an isolated T take no memo key, while
+// the same slice below the top keys every item.
+func TestIsolatedTopItemsTakeNoMemoKey(t *testing.T) {
+	type flat struct { // names of more than one character: strs, not keys
+		Num  int64
+		Text string
+	}
+	xs := make([]flat, 2000)
+	for i := range xs {
+		xs[i] = flat{int64(i), "abc"}
+	}
+	if n := memoKeysAfter(t, xs); n > 1 {
+		t.Errorf("top []flat of 2000 items: %d memo keys, want 1 (the list)", n)
+	}
+	if n := memoKeysAfter(t, []any{xs}); n < len(xs) {
+		t.Errorf("[]flat below the top: %d memo keys, want one per item at least", n)
+	}
+}

@@ -518,16 +518,16 @@ func newStructSliceEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 		if e.getMemo(k) {
 			return nil
 		}
+		// The items of the value being written, when nothing else in it
+		// can refer to them, need no memo key (their dicts are memoized,
+		// under no identity).
+		size := et.Size()
+		keyed := size != 0 && !(isolated && e.depth == 0)
 		e.writeListHead(k, true)
 		if err := e.enter(); err != nil {
 			return err
 		}
-		size := et.Size()
 		reg := e.cfg.reg()
-		// The items of the value being written, when nothing else in it
-		// can refer to them, need no memo key (their dicts are memoized,
-		// under no identity).
-		keyed := size != 0 && !(isolated && e.depth == 0)
 		// A class bound to the item type (looked up once for the slice:
 		// a registration made during the encode counts from the next one)
 		// takes every item through the item encoder.
