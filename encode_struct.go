@@ -94,6 +94,7 @@ func (se *structEncoder) compileWriters() {
 		}
 	}
 	se.tid = typeID(se.t)
+	se.allInline = !se.check && !se.other && len(se.fields) >= 2 && len(se.fields) < batchSize
 	n := len(se.fields)
 	// One id per field name, and one more for namesReady's mark.
 	se.nameBase = int(structNameIDs.Add(int64(n+1))) - (n + 1)
@@ -184,7 +185,7 @@ func (se *structEncoder) writeDictFast(e *encodeState, v reflect.Value, p unsafe
 		}
 	default:
 		e.op(opMark)
-		if names == nil && !se.check && !se.other && e.proto >= 1 && se.namesReady(e) {
+		if names == nil && se.allInline && e.proto >= 1 && se.namesReady(e) {
 			err = se.writeFieldsCached(e, p)
 		} else {
 			err = se.writeFields(e, v, p, names, &left, 0, len(se.writers))
@@ -450,6 +451,25 @@ func (se *structEncoder) writeFieldsCached(e *encodeState, p unsafe.Pointer) err
 	return nil
 }
 
+// writePlainRecord writes the struct at p as encodeAt does with no memo
+// key, for a plain struct (every field written by writeFieldsCached, 2 to
+// batchSize-1 of them) whose names are in the memo: the dict, its memo
+// entry, and its fields in one MARK ... SETITEMS batch.
+func (se *structEncoder) writePlainRecord(e *encodeState, p unsafe.Pointer) error {
+	e.boundary()
+	e.writeDictHead(memoKey{}, false)
+	if err := e.enter(); err != nil {
+		return err
+	}
+	e.op(opMark)
+	err := se.writeFieldsCached(e, p)
+	if err == nil {
+		e.op(opSetitems)
+	}
+	e.leave()
+	return err
+}
+
 // NEWTRUE is NEWFALSE-1, which writeFields relies on: otherwise one of
 // these byte constants is negative, and the package does not compile.
 const _ = (opNewfalse - opNewtrue - 1) + (1 - (opNewfalse - opNewtrue))
@@ -532,10 +552,15 @@ func newStructSliceEncoder(t reflect.Type, generic encoderFunc) encoderFunc {
 		// a registration made during the encode counts from the next one)
 		// takes every item through the item encoder.
 		bound := se.classes.lookup(reg, et) != nil
+		// Unkeyed items of a plain struct (see writeFieldsCached) are
+		// written by writePlainRecord once their names are in the memo.
+		plain := !keyed && se.allInline && e.proto >= 1 && e.cfg.nameTransform == nil
 		err := e.batchAppends(n, func(i int) error {
 			var err error
 			if bound {
 				err = elem(e, v.Index(i))
+			} else if plain && se.namesReady(e) {
+				err = se.writePlainRecord(e, unsafe.Add(base, uintptr(i)*size))
 			} else {
 				err = se.encodeAt(e, v, i, unsafe.Add(base, uintptr(i)*size), keyed)
 			}

@@ -527,13 +527,16 @@ type structEncoder struct {
 	taken  func(string) bool // isPlainName, made once (a method value allocates)
 
 	// The compiled fast path (encode_struct.go).
-	writers  []fieldWriter // as fields
-	fast     bool          // writeDictFast may be used
-	check    bool          // some field may be left out: choose them first
-	other    bool          // some field is written through a reflect.Value
-	nameBase int           // the first of the fields' ids in encodeState.names
-	tid      unsafe.Pointer
-	classes  classCache // the type's binding in the registry last used
+	writers []fieldWriter // as fields
+	fast    bool          // writeDictFast may be used
+	check   bool          // some field may be left out: choose them first
+	other   bool          // some field is written through a reflect.Value
+	// allInline: every field is written inline and none is left out, and
+	// there are 2 to batchSize-1 of them (writeFieldsCached, writePlainRecord)
+	allInline bool
+	nameBase  int // the first of the fields' ids in encodeState.names
+	tid       unsafe.Pointer
+	classes   classCache // the type's binding in the registry last used
 }
 
 func newStructEncoder(t reflect.Type) encoderFunc {
