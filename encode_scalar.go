@@ -277,7 +277,11 @@ func (e *encodeState) writeString(s string) error {
 	if pg.indexed {
 		hot := &l.hot[strHash(key, uint32(n))>>(64-hotStrBits)]
 		if hot.p == key && hot.n == uint32(n) {
-			e.get(int(hot.idx))
+			if hot.idx < 256 {
+				e.op1(opBinget, byte(hot.idx)) // get's usual case, inlined
+			} else {
+				e.get(int(hot.idx))
+			}
 			return nil
 		}
 		return e.writeStrMemo(s)
