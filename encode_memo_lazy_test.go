@@ -365,3 +365,95 @@ func TestLazyStrFastPathTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoForgetsThePreviousPickle writes pickles one after another with
+// the pooled encoder, each sharing objects with the one before at other
+// places, and checks each against a new encoder's: no memo entry may be
+// left from the pickle before (reset clears the slots it wrote, or the
+// whole table when they were many or moved).
+func TestMemoForgetsThePreviousPickle(t *testing.T) {
+	str, list, dict := "shared str", []int64{1, 2}, map[string]string{"key": "value"}
+	filler := func(n int) []any {
+		out := make([]any, 0, 3*n)
+		for i := range n {
+			out = append(out, fmt.Sprintf("str %d", i), []int64{int64(i)}, map[string]string{"k": "v"})
+		}
+		return out
+	}
+	fresh := func(v any, proto int) []byte {
+		e := new(encodeState)
+		e.begin(nil, nil)
+		out, err := e.marshal(v, []Option{Protocol(proto)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	// Fillers of 5 objects (a few slots), 60 (past the first growth of
+	// the table of lists and dicts), 300 and 1200 (the lazy index).
+	for _, n := range []int{2, 20, 100, 400} {
+		for _, proto := range []int{1, 4} {
+			before := append([]any{list, dict, str}, filler(n)...)
+			// The shared objects again, at other places, then once more
+			// after the filler (by then their first entries have left the
+			// table's batch for its slots).
+			after := append(append([]any{str, dict, list}, filler(n/2+20)...), list, dict, str)
+			if _, err := Marshal(before, Protocol(proto)); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Marshal(after, Protocol(proto))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fresh(after, proto); !bytes.Equal(got, want) {
+				t.Fatalf("filler %d, protocol %d: the pickle after another differs from a new encoder's\n%s", n, proto, diffPickles(got, want))
+			}
+		}
+	}
+}
+
+// TestMemoTablesForgetOnReset drives the memo tables alone through many
+// pickles of random lookups, with keys repeating across pickles, and
+// checks every answer against a map emptied at each reset: an entry left
+// by reset (a slot it did not clear) is found where the map has none, or
+// with an older index.
+func TestMemoTablesForgetOnReset(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	arena := make([]byte, 64*600)
+	keys := make([]memoKey, 600)
+	for i := range keys {
+		keys[i] = memoKey{p: unsafe.Pointer(&arena[64*i]), n: i % 5, kind: memoSlice}
+	}
+	var tab memoTable
+	// Small pickles first, many of them: their entries mostly stay in the
+	// table's batch, and reset clears the few slots written (after a false
+	// positive of the filter); then sizes that flush, grow and go lazy.
+	for round := range 6000 {
+		size := 1 + r.IntN(30)
+		if round >= 5000 {
+			size = 1 + r.IntN([]int{20, 70, 200, 900}[round%4])
+		}
+		ref := map[int]int{}
+		for op := range size {
+			i := r.IntN(min(len(keys), 2*size))
+			next := len(ref)
+			var got int
+			var found bool
+			if op%2 == 0 {
+				got, found = tab.getOrPut(keys[i], next)
+			} else {
+				got, found = tab.strs.getOrPut(uintptr(keys[i].p), 1+keys[i].n, next)
+				i += len(keys) // strs are another space of keys
+			}
+			want, wantFound := ref[i]
+			if !wantFound {
+				want = next
+				ref[i] = next
+			}
+			if found != wantFound || got != want {
+				t.Fatalf("round %d, op %d: got (%d, %v), want (%d, %v)", round, op, got, found, want, wantFound)
+			}
+		}
+		tab.reset()
+	}
+}
