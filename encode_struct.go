@@ -335,58 +335,11 @@ func (se *structEncoder) writeFields(e *encodeState, v reflect.Value, p unsafe.P
 		} else if err := se.writeName(e, i, names); err != nil {
 			return withPath(err, "."+se.fields[i].goName)
 		}
-		w := &se.writers[i]
-		q := unsafe.Add(p, w.off)
 		var err error
-		// An if chain, not a switch: a switch of this many cases compiles
-		// to a jump table, whose one indirect jump per field the processor
-		// mispredicted often enough to cost 5% of W2's encode; each
-		// conditional branch here is predicted on its own.
-		if k := w.kind; k == fieldInt64 {
-			e.boundary()
-			if x := *(*int64)(q); uint64(x) <= 0xff && e.proto >= 1 {
-				e.op1(opBinint1, byte(x)) // writeInt's first case
-			} else {
-				e.writeInt(x)
-			}
-		} else if k == fieldInt {
-			e.boundary()
-			e.writeInt(int64(*(*int)(q)))
-		} else if k == fieldBool {
-			e.boundary()
-			if e.proto >= 2 {
-				e.op(opNewfalse - b2u8(*(*bool)(q))) // writeBool at protocol 2 and more: NEWTRUE is NEWFALSE-1
-			} else {
-				e.writeBool(*(*bool)(q))
-			}
-		} else if k == fieldFloat64 {
-			e.boundary()
-			if e.proto >= 1 {
-				e.writeBinFloat(*(*float64)(q))
-			} else {
-				e.writeFloat(*(*float64)(q))
-			}
-		} else if k == fieldString {
-			e.boundary()
-			err = e.writeString(*(*string)(q))
-		} else if k == fieldStrings {
-			if e.proto > 0 {
-				s := *(*[]string)(q)
-				err = e.writeFastSlice(w.tid, fastList{stringItems, nil, 0}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
-			} else {
-				err = se.writeOther(e, v, i)
-			}
-		} else if k == fieldInt64s {
-			if e.proto > 0 {
-				s := *(*[]int64)(q)
-				err = e.writeFastSlice(w.tid, fastList{intItems[int64], intsSize[int64], 2}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
-			} else {
-				err = se.writeOther(e, v, i)
-			}
-		} else if k == fieldStrMap {
-			err = e.writeStrStrMap(w.tid, *(*unsafe.Pointer)(q))
+		if w := &se.writers[i]; w.kind == fieldOther || e.proto == 0 && (w.kind == fieldStrings || w.kind == fieldInt64s) {
+			err = se.writeOther(e, v, i) // protocol 0 writes lists through reflect
 		} else {
-			err = se.writeOther(e, v, i)
+			err = e.writeInlineField(w, unsafe.Add(p, w.off))
 		}
 		if err != nil {
 			return withPath(err, "."+se.fields[i].goName)
@@ -410,41 +363,7 @@ func (se *structEncoder) writeFieldsCached(e *encodeState, p unsafe.Pointer) err
 		w := &writers[i]
 		e.boundary()
 		e.op1(opBinget, byte(slots[i].idx))
-		q := unsafe.Add(p, w.off)
-		var err error
-		if k := w.kind; k == fieldInt64 {
-			e.boundary()
-			if x := *(*int64)(q); uint64(x) <= 0xff {
-				e.op1(opBinint1, byte(x))
-			} else {
-				e.writeInt(x)
-			}
-		} else if k == fieldInt {
-			e.boundary()
-			e.writeInt(int64(*(*int)(q)))
-		} else if k == fieldBool {
-			e.boundary()
-			if e.proto >= 2 {
-				e.op(opNewfalse - b2u8(*(*bool)(q)))
-			} else {
-				e.writeBool(*(*bool)(q))
-			}
-		} else if k == fieldFloat64 {
-			e.boundary()
-			e.writeBinFloat(*(*float64)(q))
-		} else if k == fieldString {
-			e.boundary()
-			err = e.writeString(*(*string)(q))
-		} else if k == fieldStrings {
-			s := *(*[]string)(q)
-			err = e.writeFastSlice(w.tid, fastList{stringItems, nil, 0}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
-		} else if k == fieldInt64s {
-			s := *(*[]int64)(q)
-			err = e.writeFastSlice(w.tid, fastList{intItems[int64], intsSize[int64], 2}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
-		} else {
-			err = e.writeStrStrMap(w.tid, *(*unsafe.Pointer)(q)) // fieldStrMap, the last kind
-		}
-		if err != nil {
+		if err := e.writeInlineField(w, unsafe.Add(p, w.off)); err != nil {
 			return withPath(err, "."+se.fields[i].goName)
 		}
 	}
@@ -468,6 +387,53 @@ func (se *structEncoder) writePlainRecord(e *encodeState, p unsafe.Pointer) erro
 	}
 	e.leave()
 	return err
+}
+
+// writeInlineField writes the value at q of a field of a kind written
+// inline (any but fieldOther; at protocol 0, not a list kind, which goes
+// through reflect), as its encoder would.
+func (e *encodeState) writeInlineField(w *fieldWriter, q unsafe.Pointer) error {
+	// An if chain, not a switch: a switch of this many cases compiles to a
+	// jump table, whose one indirect jump per field the processor
+	// mispredicted often enough to cost 5% of W2's encode; each
+	// conditional branch here is predicted on its own.
+	if k := w.kind; k == fieldInt64 {
+		e.boundary()
+		if x := *(*int64)(q); uint64(x) <= 0xff && e.proto >= 1 {
+			e.op1(opBinint1, byte(x)) // writeInt's first case
+		} else {
+			e.writeInt(x)
+		}
+	} else if k == fieldInt {
+		e.boundary()
+		e.writeInt(int64(*(*int)(q)))
+	} else if k == fieldBool {
+		e.boundary()
+		if e.proto >= 2 {
+			e.op(opNewfalse - b2u8(*(*bool)(q))) // writeBool at protocol 2 and more: NEWTRUE is NEWFALSE-1
+		} else {
+			e.writeBool(*(*bool)(q))
+		}
+	} else if k == fieldFloat64 {
+		e.boundary()
+		if e.proto >= 1 {
+			e.writeBinFloat(*(*float64)(q))
+		} else {
+			e.writeFloat(*(*float64)(q))
+		}
+	} else if k == fieldString {
+		e.boundary()
+		return e.writeString(*(*string)(q))
+	} else if k == fieldStrings {
+		s := *(*[]string)(q)
+		return e.writeFastSlice(w.tid, fastList{stringItems, nil, 0}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+	} else if k == fieldInt64s {
+		s := *(*[]int64)(q)
+		return e.writeFastSlice(w.tid, fastList{intItems[int64], intsSize[int64], 2}, unsafe.Pointer(unsafe.SliceData(s)), len(s))
+	} else {
+		return e.writeStrStrMap(w.tid, *(*unsafe.Pointer)(q)) // fieldStrMap
+	}
+	return nil
 }
 
 // NEWTRUE is NEWFALSE-1, which writeFields relies on: otherwise one of
