@@ -156,6 +156,9 @@ func hostileOptions(opts map[string]any) ([]Option, error) {
 // TestHostileCorpus decodes every case of testdata/hostile/manifest.json in
 // isolated child processes.
 func TestHostileCorpus(t *testing.T) {
+	if raceEnabled {
+		t.Skip("over 17 minutes under the race detector, past go test's default timeout; it runs without -race")
+	}
 	runHostileCorpus(t, filepath.Join("testdata", "hostile", "manifest.json"))
 }
 

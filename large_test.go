@@ -27,6 +27,9 @@ func TestLargeBytesEncodePeakMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory multiplies the resident size this test bounds; it runs without -race")
+	}
 	mb := 64
 	if s := os.Getenv("PICKLE_BIG_MB"); s != "" {
 		mb, _ = strconv.Atoi(s)
