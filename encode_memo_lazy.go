@@ -100,12 +100,13 @@ func (t *memoTable) get(k memoKey) (int, bool) {
 	return t.exactGet(k)
 }
 
-// freshKey is set's usual case, small enough to inline into the callers
-// that open a container: when the lazy index is on and k starts in a
-// cached page that is not indexed, at an address not marked before, it
-// marks the address, logs k at idx and reports true (k is new). Otherwise
-// it reports false and changes nothing that set then depends on: the
-// mark it may have found was there already.
+// freshKey is set's usual case for the callers that open a container, in
+// a function that calls nothing (so it saves no registers around calls,
+// as set must): when the lazy index is on and k starts in a cached page
+// that is not indexed, at an address not marked before, with room in the
+// list of fresh keys, it marks the address, logs k at idx and reports
+// true (k is new). Otherwise it reports false and changes nothing that
+// set then depends on: the mark it may have found was there already.
 func (t *memoTable) freshKey(k *memoKey, idx int) bool {
 	l := &t.lazy
 	p := uintptr(k.p)

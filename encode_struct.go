@@ -43,8 +43,7 @@ const (
 type fieldWriter struct {
 	off  uintptr // offset in the struct, unless kind is fieldOther
 	kind fieldKind
-	typ  reflect.Type
-	tid  unsafe.Pointer // typeID(typ)
+	tid  unsafe.Pointer // typeID of the field's type
 }
 
 // maxFastFields is the most fields the fast path handles (its bitset of
@@ -66,7 +65,7 @@ func (se *structEncoder) compileWriters() {
 		if f.omitEmpty || f.omitZero || !direct {
 			se.check = true
 		}
-		w.typ, w.tid = f.typ, typeID(f.typ)
+		w.tid = typeID(f.typ)
 		if !direct || f.hint != hintNone {
 			se.other = true
 			continue
